@@ -1,0 +1,83 @@
+//! What the kernel reports about virtual memory: `SYS_VMSTAT` counters and
+//! `SYS_PTDUMP` rows.
+
+/// Fault outcomes, indexes into [`VmStat::faults`].
+pub mod fault {
+    /// Read of a never-written anonymous page: mapped the shared zero frame.
+    pub const ZERO_MAPPED: usize = 0;
+    /// First write: a private zeroed frame.
+    pub const ZERO_FILLED: usize = 1;
+    /// Page read from a file (exec or mmap).
+    pub const FILE_READ: usize = 2;
+    /// Copy-on-write fault that copied the frame.
+    pub const COW_COPY: usize = 3;
+    /// Copy-on-write fault that took over a frame it was last owner of.
+    pub const COW_TAKEOVER: usize = 4;
+    /// Stack page mapped on fault.
+    pub const STACK_GROWTH: usize = 5;
+    /// Accessed/Dirty bit set by software.
+    pub const AD_SET: usize = 6;
+    /// Refused: the access was outside the process's memory or not allowed.
+    pub const REFUSED: usize = 7;
+    /// Page brought back from swap.
+    pub const SWAP_IN: usize = 8;
+    pub const COUNT: usize = 16;
+    /// Names, for printing.
+    pub const NAMES: [&str; 9] = [
+        "zero-mapped",
+        "zero-filled",
+        "file-read",
+        "cow-copy",
+        "cow-takeover",
+        "stack-growth",
+        "ad-set",
+        "refused",
+        "swap-in",
+    ];
+}
+
+/// `SYS_VMSTAT` result. All counts since boot.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VmStat {
+    pub total_frames: u64,
+    pub free_frames: u64,
+    /// Page faults by outcome; see [`fault`].
+    pub faults: [u64; fault::COUNT],
+    /// Pages read from files for page faults.
+    pub file_pages_read: u64,
+    /// Pages written back to files (shared mappings).
+    pub file_pages_written: u64,
+    pub swap_ins: u64,
+    pub swap_outs: u64,
+    /// Copy-on-write fork enabled (1) or eager copy (0).
+    pub cow_enabled: u64,
+    pub _reserved: [u64; 7],
+}
+
+/// One mapping, as `SYS_PTDUMP` reports it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PtEntry {
+    pub va: u64,
+    pub pa: u64,
+    /// The leaf PTE's low 10 bits; see the `PTE_*` constants.
+    pub flags: u64,
+}
+
+pub const PTE_V: u64 = 1 << 0;
+pub const PTE_R: u64 = 1 << 1;
+pub const PTE_W: u64 = 1 << 2;
+pub const PTE_X: u64 = 1 << 3;
+pub const PTE_U: u64 = 1 << 4;
+pub const PTE_G: u64 = 1 << 5;
+pub const PTE_A: u64 = 1 << 6;
+pub const PTE_D: u64 = 1 << 7;
+/// Software bit (RSW 0): the page is copy-on-write.
+pub const PTE_COW: u64 = 1 << 8;
+/// Software bit (RSW 1): the page is shared-writable from a file mapping.
+pub const PTE_SHARED: u64 = 1 << 9;
+
+/// `SYS_VMCTL` operations.
+/// Choose fork's strategy: arg 1 = copy-on-write, 0 = eager copy.
+pub const VMCTL_COW: usize = 1;
