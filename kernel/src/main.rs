@@ -1,4 +1,95 @@
+//! faultline: a RISC-V (Sv39) teaching kernel whose user memory is made on
+//! page faults. Boot: OpenSBI starts one hart at `_entry` (arch/riscv/asm.rs)
+//! which calls `kmain`; that hart sets everything up and starts the others.
 #![no_std]
 #![no_main]
+
+extern crate alloc;
+
+mod arch;
+mod bootargs;
+mod drivers;
+mod fs;
+mod mm;
+mod platform;
+mod proc;
+mod sync;
+mod syscall;
+mod trap;
+
+use arch::riscv::{asm, cpu, csr, power, sbi};
+use core::sync::atomic::{AtomicBool, Ordering};
+
+static STARTED: AtomicBool = AtomicBool::new(false);
+static BOOTED: AtomicBool = AtomicBool::new(false);
+
+#[no_mangle]
+extern "C" fn kmain(hartid: usize, dtb: usize) -> ! {
+    if !BOOTED.swap(true, Ordering::AcqRel) {
+        boot_hart(hartid, dtb)
+    } else {
+        while !STARTED.load(Ordering::Acquire) {
+            core::hint::spin_loop();
+        }
+        mm::kvm::init_hart();
+        trap::init_hart(false);
+        platform::with(|p| drivers::plic::init_hart(&device_irqs(p)));
+        proc::scheduler()
+    }
+}
+
+fn device_irqs(p: &platform::Platform) -> alloc::vec::Vec<u32> {
+    let mut v: alloc::vec::Vec<u32> = p.virtio.iter().map(|&(_, irq)| irq).collect();
+    v.push(p.uart_irq);
+    v
+}
+
+fn boot_hart(hartid: usize, dtb: usize) -> ! {
+    mm::heap::init();
+    platform::init(dtb);
+    let (uart, uart_irq, plic, mem_start, mem_end, harts, irqs) = platform::with(|p| {
+        (p.uart, p.uart_irq, p.plic, p.mem_start, p.mem_end, p.harts.clone(), device_irqs(p))
+    });
+    drivers::uart::init(uart, uart_irq);
+    println!();
+    println!("faultline: booting on hart {hartid} of {}", harts.len());
+    // SAFETY: address of the linker's end-of-kernel symbol.
+    let kend = unsafe { core::ptr::addr_of!(asm::end) as usize };
+    mm::frame::init(kend, mem_end);
+    println!(
+        "memory: {} MiB at {:#x}, {} frames free",
+        (mem_end - mem_start) >> 20,
+        mem_start,
+        mm::frame::free_count()
+    );
+    bootargs::apply_options();
+    mm::kvm::init();
+    mm::kvm::init_hart();
+    trap::init_hart(true);
+    drivers::plic::init(plic, &irqs);
+    drivers::plic::init_hart(&irqs);
+    drivers::virtio_blk::init();
+    proc::userinit();
+    STARTED.store(true, Ordering::Release);
+    for &h in harts.iter().filter(|&&h| h != hartid) {
+        if !sbi::hart_start(h, asm::_entry_secondary as usize, 0) {
+            println!("hart {h} did not start");
+        }
+    }
+    proc::scheduler()
+}
+
 #[panic_handler]
-fn panic(_: &core::panic::PanicInfo) -> ! { loop {} }
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    csr::intr_off();
+    drivers::console::print_unlocked(format_args!(
+        "panic: hart {} sepc {:#x} scause {:#x} stval {:#x}: {}\n",
+        cpu::id(),
+        csr::sepc(),
+        csr::scause(),
+        csr::stval(),
+        info
+    ));
+    let _ = sbi::console_putchar;
+    power::poweroff(1)
+}

@@ -1,0 +1,31 @@
+//! Calls into OpenSBI (machine mode).
+use core::arch::asm;
+
+fn ecall(ext: usize, fid: usize, a0: usize, a1: usize, a2: usize) -> (isize, usize) {
+    let (err, val): (isize, usize);
+    // SAFETY: an SBI call; OpenSBI only touches the registers listed.
+    unsafe {
+        asm!("ecall", inlateout("a0") a0 => err, inlateout("a1") a1 => val,
+             in("a2") a2, in("a6") fid, in("a7") ext);
+    }
+    (err, val)
+}
+
+const EXT_TIME: usize = 0x5449_4D45;
+const EXT_HSM: usize = 0x0048_534D;
+
+/// Ask for a timer interrupt at absolute time `t` (clears the pending one).
+pub fn set_timer(t: u64) {
+    ecall(EXT_TIME, 0, t as usize, 0, 0);
+}
+
+/// Start hart `hartid` at physical address `start` with a1 = `opaque`.
+pub fn hart_start(hartid: usize, start: usize, opaque: usize) -> bool {
+    ecall(EXT_HSM, 0, hartid, start, opaque).0 == 0
+}
+
+/// Legacy console output, for panics before the UART is set up.
+pub fn console_putchar(c: u8) {
+    // SAFETY: legacy extension 1, putchar; clobbers a0 only.
+    unsafe { asm!("ecall", inlateout("a0") c as usize => _, in("a7") 1usize) };
+}

@@ -1,0 +1,215 @@
+//! Buffer cache: in-memory copies of disk blocks.
+//!
+//! Caching blocks saves disk reads, and having exactly one copy of each
+//! block, behind a sleep lock, is what lets one process at a time modify a
+//! block (the log relies on this). `bread` returns a locked `Buf`; dropping
+//! it releases the buffer (xv6's brelse). When a block must be read from
+//! disk, the least recently released unused buffer is recycled.
+
+use crate::drivers::virtio_blk;
+use crate::proc;
+use crate::sync::{SleepLock, SleepLockGuard, SpinLock};
+use abi::fs::BSIZE;
+
+/// Buffers in the cache. The log pins up to LOGBLOCKS of them during a
+/// transaction; the rest serve everyone else.
+pub const NBUF: usize = 64;
+
+/// Identity and use count of each buffer, under the cache spinlock.
+#[derive(Clone, Copy)]
+struct Slot {
+    dev: usize,
+    blockno: u32,
+    refcnt: u32,
+    /// `Cache::clock` when the buffer was last released, for LRU.
+    used_at: u64,
+}
+
+struct Cache {
+    slots: [Slot; NBUF],
+    clock: u64,
+}
+
+static CACHE: SpinLock<Cache> = SpinLock::new(
+    "bcache",
+    Cache {
+        slots: [Slot {
+            dev: usize::MAX,
+            blockno: 0,
+            refcnt: 0,
+            used_at: 0,
+        }; NBUF],
+        clock: 0,
+    },
+);
+
+/// A buffer's contents, under its sleep lock. `holds` names the block the
+/// data is a copy of: a recycled buffer still names its old block, so the
+/// first holder under the new identity knows to read the disk (xv6's
+/// `valid`, kept where the locked reader can see it).
+struct Data {
+    holds: Option<(usize, u32)>,
+    data: [u8; BSIZE],
+}
+
+static BUFS: [SleepLock<Data>; NBUF] = [const {
+    SleepLock::new(
+        "buffer",
+        Data {
+            holds: None,
+            data: [0; BSIZE],
+        },
+    )
+}; NBUF];
+
+/// A locked buffer holding a copy of block `blockno` of disk `dev`.
+pub struct Buf {
+    idx: usize,
+    dev: usize,
+    blockno: u32,
+    guard: Option<SleepLockGuard<'static, Data>>,
+}
+
+/// Types that are plain bytes on disk (repr(C), no padding invariants,
+/// any bit pattern valid), so they can be copied in and out of a block.
+///
+/// # Safety
+/// Implementors must be `repr(C)` with every bit pattern a valid value.
+pub unsafe trait Pod: Copy {}
+// SAFETY: integers and the abi's repr(C) on-disk structs of integers.
+unsafe impl Pod for u32 {}
+// SAFETY: as above.
+unsafe impl Pod for i32 {}
+// SAFETY: as above.
+unsafe impl Pod for abi::fs::SuperBlock {}
+// SAFETY: as above.
+unsafe impl Pod for abi::fs::DInode {}
+// SAFETY: as above.
+unsafe impl Pod for abi::fs::Dirent {}
+
+/// Find or recycle a buffer for (dev, blockno) and lock it.
+fn bget(dev: usize, blockno: u32) -> Buf {
+    let mut c = CACHE.lock();
+    let idx = loop {
+        if let Some(i) = c.slots.iter().position(|s| s.dev == dev && s.blockno == blockno) {
+            // Cached, whether or not in use (refcnt 0 keeps the identity).
+            c.slots[i].refcnt += 1;
+            break i;
+        }
+        // Not cached: recycle the least recently used free buffer.
+        let victim = (0..NBUF)
+            .filter(|&i| c.slots[i].refcnt == 0)
+            .min_by_key(|&i| c.slots[i].used_at);
+        if let Some(i) = victim {
+            c.slots[i] = Slot {
+                dev,
+                blockno,
+                refcnt: 1,
+                used_at: 0,
+            };
+            break i;
+        }
+        // Every buffer is in use. Those holding them finish soon (no one
+        // holds a buffer while waiting for another's release, and the log
+        // pins at most LOGBLOCKS), so wait rather than panic as xv6 does.
+        c = proc::sleep(chan(), c);
+    };
+    drop(c);
+    Buf {
+        idx,
+        dev,
+        blockno,
+        guard: Some(BUFS[idx].lock()),
+    }
+}
+
+fn chan() -> usize {
+    &CACHE as *const _ as usize
+}
+
+/// A locked buffer with the contents of block `blockno` of disk `dev`.
+pub fn bread(dev: usize, blockno: u32) -> Buf {
+    let mut b = bget(dev, blockno);
+    let g = b.guard.as_mut().expect("bread: unlocked");
+    if g.holds != Some((dev, blockno)) {
+        virtio_blk::read_block(dev, blockno, &mut g.data);
+        g.holds = Some((dev, blockno));
+    }
+    b
+}
+
+impl Buf {
+    pub fn blockno(&self) -> u32 {
+        self.blockno
+    }
+
+    pub fn dev(&self) -> usize {
+        self.dev
+    }
+
+    pub fn data(&self) -> &[u8; BSIZE] {
+        &self.guard.as_ref().expect("buf: unlocked").data
+    }
+
+    pub fn data_mut(&mut self) -> &mut [u8; BSIZE] {
+        &mut self.guard.as_mut().expect("buf: unlocked").data
+    }
+
+    /// Write the buffer to disk. Only the log does this for file-system
+    /// blocks (everyone else calls log::log_write).
+    pub fn write(&self) {
+        virtio_blk::write_block(self.dev, self.blockno, self.data());
+    }
+
+    /// The `T` stored at byte `off` of the block.
+    pub fn read_pod<T: Pod>(&self, off: usize) -> T {
+        let end = off + core::mem::size_of::<T>();
+        let bytes = &self.data()[off..end];
+        // SAFETY: `bytes` has size_of::<T>() bytes (the slice is bounds
+        // checked) and T: Pod accepts any bit pattern; read_unaligned
+        // because the block is a byte array.
+        unsafe { core::ptr::read_unaligned(bytes.as_ptr() as *const T) }
+    }
+
+    /// Store `v` at byte `off` of the block.
+    pub fn write_pod<T: Pod>(&mut self, off: usize, v: &T) {
+        let end = off + core::mem::size_of::<T>();
+        let bytes = &mut self.data_mut()[off..end];
+        // SAFETY: `bytes` has room for a T (bounds checked above).
+        unsafe { core::ptr::write_unaligned(bytes.as_mut_ptr() as *mut T, *v) }
+    }
+
+    /// Keep the buffer (and so its contents) in the cache after it is
+    /// released: the log pins the blocks of a transaction until it has
+    /// installed them.
+    pub fn pin(&self) {
+        CACHE.lock().slots[self.idx].refcnt += 1;
+    }
+
+    /// Undo `pin`.
+    pub fn unpin(&self) {
+        let mut c = CACHE.lock();
+        release(&mut c, self.idx);
+    }
+}
+
+/// Drop one reference to buffer `idx`; wake waiters if it became free.
+fn release(c: &mut Cache, idx: usize) {
+    let s = &mut c.slots[idx];
+    assert!(s.refcnt > 0, "brelse: buffer not in use");
+    s.refcnt -= 1;
+    if s.refcnt == 0 {
+        c.clock += 1;
+        c.slots[idx].used_at = c.clock;
+        proc::wakeup(chan());
+    }
+}
+
+impl Drop for Buf {
+    /// xv6's brelse: unlock, then give up the reference.
+    fn drop(&mut self) {
+        drop(self.guard.take());
+        let mut c = CACHE.lock();
+        release(&mut c, self.idx);
+    }
+}

@@ -1,0 +1,43 @@
+//! Typed addresses: a physical address and a virtual one are different
+//! things, and the type system keeps them apart.
+pub const PAGE_SIZE: usize = 4096;
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Default)]
+pub struct PhysAddr(pub usize);
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Default)]
+pub struct VirtAddr(pub usize);
+
+pub const fn page_round_down(a: usize) -> usize {
+    a & !(PAGE_SIZE - 1)
+}
+
+pub const fn page_round_up(a: usize) -> usize {
+    (a + PAGE_SIZE - 1) & !(PAGE_SIZE - 1)
+}
+
+impl PhysAddr {
+    /// The kernel maps all of RAM at its physical address, so a physical
+    /// address is also a kernel pointer.
+    pub fn as_ptr<T>(self) -> *mut T {
+        self.0 as *mut T
+    }
+    /// The 4096 bytes of the frame at this (page-aligned) address.
+    ///
+    /// # Safety
+    /// The caller must own the frame (or otherwise know no one else writes
+    /// it concurrently) for the lifetime it picks.
+    pub unsafe fn as_page<'a>(self) -> &'a mut [u8; PAGE_SIZE] {
+        // SAFETY: RAM is identity-mapped; exclusivity is the caller's promise.
+        unsafe { &mut *(self.0 as *mut [u8; PAGE_SIZE]) }
+    }
+}
+
+impl VirtAddr {
+    pub fn page(self) -> VirtAddr {
+        VirtAddr(page_round_down(self.0))
+    }
+    pub fn offset(self) -> usize {
+        self.0 & (PAGE_SIZE - 1)
+    }
+}

@@ -1,0 +1,157 @@
+//! A user address space: the page table plus the set of areas (VMAs) that
+//! say what may be there. Pages are made by the fault handler; this file
+//! creates, resizes and tears down.
+use super::addr::{page_round_up, PhysAddr, VirtAddr, PAGE_SIZE};
+use super::backing::{Backing, Vma, VmaSet};
+use super::frame;
+use super::pagetable::{NoMemory, PageTable};
+use crate::arch::riscv::asm::trampoline;
+use crate::arch::riscv::csr;
+use crate::arch::riscv::pte::{R, U, W, X};
+use abi::layout::{MMAP_BASE, TRAMPOLINE, TRAPFRAME};
+use vm::{Perm, VmaFlags};
+
+pub struct AddressSpace {
+    pub pt: PageTable,
+    pub vmas: VmaSet,
+    /// Where the heap starts (end of the program's data, page-aligned).
+    pub heap_start: usize,
+    /// The program break: the heap is [heap_start, brk).
+    pub brk: usize,
+}
+
+impl AddressSpace {
+    /// An empty space with the trampoline and the process's trapframe.
+    pub fn new(trapframe: PhysAddr) -> Result<AddressSpace, NoMemory> {
+        let mut pt = PageTable::new()?;
+        let tramp = core::ptr::addr_of!(trampoline) as usize;
+        let mut asp = AddressSpace {
+            pt: PageTable::new()?,
+            vmas: VmaSet::new(),
+            heap_start: 0,
+            brk: 0,
+        };
+        // Swap in the table we want so Drop handles failure below.
+        core::mem::swap(&mut asp.pt, &mut pt);
+        pt.free_tables();
+        asp.pt.map(VirtAddr(TRAMPOLINE), PhysAddr(tramp), R | X)?;
+        asp.pt.map(VirtAddr(TRAPFRAME), trapframe, R | W)?;
+        Ok(asp)
+    }
+
+    /// Release the pages mapped in [start, end): each frame loses one owner.
+    pub fn release_pages(&mut self, start: usize, end: usize) {
+        let mut va = start;
+        while va < end {
+            if let Some(pte) = self.pt.unmap(VirtAddr(va)) {
+                frame::put(PhysAddr(pte.pa()));
+                csr::sfence_vma(va);
+            }
+            va += PAGE_SIZE;
+        }
+    }
+
+    /// Remove [start, end) from the areas and the page table.
+    pub fn unmap(&mut self, start: usize, end: usize) {
+        for piece in self.vmas.remove_range(start, end) {
+            super::fault::write_back(&mut self.pt, &piece);
+            self.release_pages(piece.start, piece.end);
+        }
+    }
+
+    /// Set up the heap area after exec has placed the program.
+    pub fn init_heap(&mut self, start: usize) {
+        self.heap_start = start;
+        self.brk = start;
+    }
+
+    /// Move the break by `n` bytes. Growth only records the new size
+    /// (pages come on first touch) unless `eager`, which allocates every
+    /// new page now and undoes everything if memory runs out. Shrinking
+    /// frees at once. Returns the old break.
+    pub fn sbrk(&mut self, n: isize, eager: bool) -> Option<usize> {
+        let old = self.brk;
+        let new = if n >= 0 {
+            old.checked_add(n as usize)?
+        } else {
+            old.checked_sub(n.unsigned_abs())?
+        };
+        if new < self.heap_start || new > MMAP_BASE {
+            return None;
+        }
+        let (old_top, new_top) = (page_round_up(old), page_round_up(new));
+        if new_top > old_top {
+            if self.vmas.overlaps(old_top, new_top) {
+                return None;
+            }
+            self.set_heap_end(new_top);
+            if eager {
+                let mut va = old_top;
+                while va < new_top {
+                    if super::fault::zero_fill(self, va).is_err() {
+                        self.release_pages(old_top, va);
+                        self.set_heap_end(old_top);
+                        return None;
+                    }
+                    va += PAGE_SIZE;
+                }
+            }
+        } else if new_top < old_top {
+            self.release_pages(new_top, old_top);
+            self.set_heap_end(new_top);
+        }
+        self.brk = new;
+        Some(old)
+    }
+
+    /// Make the heap area end at `top` (page-aligned), creating or removing it.
+    fn set_heap_end(&mut self, top: usize) {
+        let start = self.heap_start;
+        let exists = self.vmas.find(start).is_some_and(|v| v.start == start);
+        if top == start {
+            if exists {
+                self.vmas.remove_range(start, usize::MAX.min(self.vma_end(start)));
+            }
+        } else if exists {
+            self.vmas.set_end(start, top).expect("heap resize checked");
+        } else {
+            self.vmas
+                .insert(Vma::new(
+                    start,
+                    top,
+                    Perm::R | Perm::W,
+                    VmaFlags::HEAP,
+                    Backing::Anon,
+                ))
+                .expect("heap insert checked");
+        }
+    }
+
+    fn vma_end(&self, start: usize) -> usize {
+        self.vmas.find(start).map_or(start, |v| v.end)
+    }
+
+    /// Frames mapped by user pages (for `procs`).
+    pub fn resident(&self) -> usize {
+        let mut n = 0;
+        self.pt.for_each_leaf(|_, pte| {
+            if pte & U != 0 {
+                n += 1
+            }
+        });
+        n
+    }
+}
+
+impl Drop for AddressSpace {
+    fn drop(&mut self) {
+        for vma in self.vmas.drain() {
+            super::fault::write_back(&mut self.pt, &vma);
+        }
+        // The trampoline and trapframe aren't ours to free.
+        self.pt.unmap(VirtAddr(TRAMPOLINE));
+        self.pt.unmap(VirtAddr(TRAPFRAME));
+        self.pt.for_each_leaf(|_, pte| frame::put(PhysAddr(vm::pte::pte_pa(pte))));
+        self.pt.free_tables();
+    }
+}

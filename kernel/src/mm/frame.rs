@@ -1,0 +1,163 @@
+//! Physical frames. Every frame of RAM the kernel hands out has a metadata
+//! slot holding an atomic reference count: a frame shared by copy-on-write
+//! or by a shared mapping is freed when its last mapping goes. One frame,
+//! the zero frame, is never freed: every never-written anonymous page maps it.
+use super::addr::{PhysAddr, PAGE_SIZE};
+use crate::sync::SpinLock;
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+
+/// Per-frame metadata. Room for more state later (swap, LRU age).
+pub struct FrameMeta {
+    pub refs: AtomicU32,
+}
+
+struct Table {
+    base: usize,
+    nframes: usize,
+    meta: *const FrameMeta,
+}
+
+// SAFETY: the metadata is atomics only; the pointer is set once at boot.
+unsafe impl Send for Table {}
+
+static TABLE: SpinLock<Table> = SpinLock::new(
+    "frametable",
+    Table {
+        base: 0,
+        nframes: 0,
+        meta: core::ptr::null(),
+    },
+);
+/// Copy of the table's geometry for lock-free lookups once booted.
+static BASE: AtomicUsize = AtomicUsize::new(0);
+static NFRAMES: AtomicUsize = AtomicUsize::new(0);
+static META: AtomicUsize = AtomicUsize::new(0);
+static ZERO: AtomicUsize = AtomicUsize::new(0);
+
+/// Free frames form a list threaded through the frames themselves.
+static FREE: SpinLock<usize> = SpinLock::new("kmem", 0);
+static NFREE: AtomicUsize = AtomicUsize::new(0);
+
+/// Take over RAM in [start, end): the metadata table goes first, the rest
+/// become free frames, and one becomes the zero frame.
+pub fn init(start: usize, end: usize) {
+    let start = super::addr::page_round_up(start);
+    let n = (end - start) / PAGE_SIZE;
+    let meta_bytes = super::addr::page_round_up(n * core::mem::size_of::<FrameMeta>());
+    let first = start + meta_bytes;
+    let nframes = (end - first) / PAGE_SIZE;
+    let meta = start as *mut FrameMeta;
+    for i in 0..nframes {
+        // SAFETY: [start, first) is RAM nobody else uses, big enough for
+        // nframes slots.
+        unsafe { meta.add(i).write(FrameMeta { refs: AtomicU32::new(0) }) };
+    }
+    {
+        let mut t = TABLE.lock();
+        t.base = first;
+        t.nframes = nframes;
+        t.meta = meta;
+    }
+    BASE.store(first, Ordering::Release);
+    NFRAMES.store(nframes, Ordering::Release);
+    META.store(meta as usize, Ordering::Release);
+    for i in (0..nframes).rev() {
+        release(PhysAddr(first + i * PAGE_SIZE));
+    }
+    let z = alloc_zeroed().expect("no memory for the zero frame");
+    ZERO.store(z.0, Ordering::Release);
+}
+
+fn meta(pa: PhysAddr) -> &'static FrameMeta {
+    let base = BASE.load(Ordering::Relaxed);
+    let i = (pa.0 - base) / PAGE_SIZE;
+    assert!(
+        pa.0 >= base && i < NFRAMES.load(Ordering::Relaxed),
+        "frame {:#x} not managed",
+        pa.0
+    );
+    // SAFETY: i is in bounds of the table initialised in `init`.
+    unsafe { &*(META.load(Ordering::Relaxed) as *const FrameMeta).add(i) }
+}
+
+/// The shared, read-only, all-zero frame.
+pub fn zero_frame() -> PhysAddr {
+    PhysAddr(ZERO.load(Ordering::Relaxed))
+}
+
+pub fn is_managed(pa: PhysAddr) -> bool {
+    let base = BASE.load(Ordering::Relaxed);
+    pa.0 >= base && (pa.0 - base) / PAGE_SIZE < NFRAMES.load(Ordering::Relaxed)
+}
+
+fn release(pa: PhysAddr) {
+    let mut head = FREE.lock();
+    // SAFETY: the frame is free: we own its first word for the list link.
+    unsafe { *(pa.0 as *mut usize) = *head };
+    *head = pa.0;
+    NFREE.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A frame with reference count 1 and unspecified contents.
+pub fn alloc() -> Option<PhysAddr> {
+    let pa = {
+        let mut head = FREE.lock();
+        if *head == 0 {
+            return None;
+        }
+        let pa = *head;
+        // SAFETY: pa is on the free list, its first word is the link.
+        *head = unsafe { *(pa as *const usize) };
+        pa
+    };
+    NFREE.fetch_sub(1, Ordering::Relaxed);
+    let m = meta(PhysAddr(pa));
+    let old = m.refs.swap(1, Ordering::AcqRel);
+    assert!(old == 0, "allocated frame {pa:#x} had {old} references");
+    Some(PhysAddr(pa))
+}
+
+/// A zero-filled frame with reference count 1.
+pub fn alloc_zeroed() -> Option<PhysAddr> {
+    let pa = alloc()?;
+    // SAFETY: we just allocated it: nobody else has it.
+    unsafe { pa.as_page().fill(0) };
+    Some(pa)
+}
+
+/// One more owner. The zero frame is not counted.
+pub fn get(pa: PhysAddr) {
+    if pa == zero_frame() {
+        return;
+    }
+    let old = meta(pa).refs.fetch_add(1, Ordering::AcqRel);
+    assert!(old > 0, "get of free frame {:#x}", pa.0);
+}
+
+/// One owner fewer; the last one frees the frame.
+pub fn put(pa: PhysAddr) {
+    if pa == zero_frame() {
+        return;
+    }
+    let old = meta(pa).refs.fetch_sub(1, Ordering::AcqRel);
+    assert!(old > 0, "put of free frame {:#x}", pa.0);
+    if old == 1 {
+        release(pa);
+    }
+}
+
+/// Current number of owners.
+pub fn refs(pa: PhysAddr) -> u32 {
+    if pa == zero_frame() {
+        return u32::MAX;
+    }
+    meta(pa).refs.load(Ordering::Acquire)
+}
+
+pub fn free_count() -> usize {
+    NFREE.load(Ordering::Relaxed)
+}
+
+pub fn total() -> usize {
+    NFRAMES.load(Ordering::Relaxed)
+}

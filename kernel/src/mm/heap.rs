@@ -1,0 +1,42 @@
+//! The kernel heap: a buddy allocator (buddy_system_allocator) over a
+//! static region, behind our spinlock so it is safe to use with interrupts
+//! (the crate's own lock does not disable them).
+use crate::sync::SpinLock;
+use buddy_system_allocator::Heap;
+use core::alloc::{GlobalAlloc, Layout};
+use core::ptr::NonNull;
+
+const HEAP_SIZE: usize = 8 << 20;
+
+#[repr(align(4096))]
+struct Arena([u8; HEAP_SIZE]);
+static mut ARENA: Arena = Arena([0; HEAP_SIZE]);
+
+struct KernelHeap(SpinLock<Heap<32>>);
+
+#[global_allocator]
+static HEAP: KernelHeap = KernelHeap(SpinLock::new("heap", Heap::new()));
+
+pub fn init() {
+    // SAFETY: called once at boot before any allocation; the arena is ours.
+    unsafe {
+        let start = core::ptr::addr_of_mut!(ARENA) as usize;
+        HEAP.0.lock().init(start, HEAP_SIZE);
+    }
+}
+
+// SAFETY: the buddy heap hands out disjoint, suitably aligned blocks.
+unsafe impl GlobalAlloc for KernelHeap {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        self.0
+            .lock()
+            .alloc(layout)
+            .map_or(core::ptr::null_mut(), |p| p.as_ptr())
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: ptr came from alloc with this layout (GlobalAlloc contract).
+        self.0
+            .lock()
+            .dealloc(unsafe { NonNull::new_unchecked(ptr) }, layout)
+    }
+}

@@ -1,0 +1,16 @@
+//! Memory management: physical frames and their metadata, the kernel heap,
+//! Sv39 page tables, the kernel's own map, user address spaces made of VMAs,
+//! the one page-fault handler, and copies to and from user memory.
+pub mod addr;
+pub mod aspace;
+pub mod backing;
+pub mod fault;
+pub mod fork;
+pub mod frame;
+pub mod heap;
+pub mod kvm;
+pub mod pagetable;
+pub mod stats;
+pub mod uaccess;
+
+pub use addr::{PhysAddr, VirtAddr, PAGE_SIZE};

@@ -1,0 +1,98 @@
+//! The scheduler, context switches, sleep and wakeup (xv6's design).
+use super::{me, State, PROCS};
+use crate::arch::riscv::{asm::swtch, cpu, csr};
+use crate::sync::SpinLockGuard;
+
+/// Each hart runs this forever after boot: pick a runnable process,
+/// switch to it, and get control back when it gives up the CPU.
+pub fn scheduler() -> ! {
+    let c = cpu::this();
+    c.proc = None;
+    loop {
+        // Let devices interrupt; avoid deadlock if all processes wait.
+        csr::intr_on();
+        let mut found = false;
+        for (i, p) in PROCS.iter().enumerate() {
+            let mut g = p.lock.lock();
+            if g.state == State::Runnable {
+                g.state = State::Running;
+                c.proc = Some(i);
+                core::mem::forget(g);
+                // SAFETY: the process's context was saved by swtch or set
+                // up by allocation; its lock is held across the switch and
+                // released by the process (or below when it switches back).
+                unsafe { swtch(&mut c.context, &p.data().context) };
+                c.proc = None;
+                found = true;
+                // SAFETY: the process switched back holding its own lock.
+                unsafe { p.lock.force_unlock() };
+            }
+        }
+        if !found {
+            csr::intr_on();
+            csr::wfi();
+        }
+    }
+}
+
+/// Switch to the scheduler. The caller holds the process's lock (passed
+/// in) and has already changed its state.
+fn sched<'a>(g: SpinLockGuard<'a, super::Shared>) -> SpinLockGuard<'a, super::Shared> {
+    let p = me();
+    let c = cpu::this();
+    assert!(c.noff == 1, "sched: holding locks");
+    assert!(g.state != State::Running, "sched: running");
+    assert!(!csr::intr_get(), "sched: interruptible");
+    let intena = c.intena;
+    let lock = g.lock_ref();
+    core::mem::forget(g);
+    // SAFETY: switching to this hart's scheduler context; we hold our lock.
+    unsafe { swtch(&mut p.data().context, &cpu::this().context) };
+    cpu::this().intena = intena;
+    // SAFETY: the scheduler switched back to us holding our lock.
+    unsafe { lock.assume_locked() }
+}
+
+/// Switch away for the last time (exit): the scheduler never returns here.
+pub(super) fn sched_exit<'a>(g: SpinLockGuard<'a, super::Shared>) -> SpinLockGuard<'a, super::Shared> {
+    sched(g)
+}
+
+/// Give up the CPU for one scheduling round.
+pub fn yield_cpu() {
+    let p = me();
+    let mut g = p.lock.lock();
+    g.state = State::Runnable;
+    drop(sched(g));
+}
+
+/// Atomically release `guard`'s lock and sleep on `chan`; re-acquire the
+/// lock when woken.
+pub fn sleep<'a, T>(chan: usize, guard: SpinLockGuard<'a, T>) -> SpinLockGuard<'a, T> {
+    let p = me();
+    let lk = guard.lock_ref();
+    // Hold our own lock before releasing the other, so a wakeup (which
+    // needs our lock) can't slip in between.
+    let mut g = p.lock.lock();
+    drop(guard);
+    g.chan = chan;
+    g.state = State::Sleeping;
+    let mut g = sched(g);
+    g.chan = 0;
+    drop(g);
+    lk.lock()
+}
+
+/// Wake every process sleeping on `chan`. Must not hold any process lock.
+pub fn wakeup(chan: usize) {
+    let me = super::current().map(|p| p as *const _);
+    for p in PROCS.iter() {
+        if Some(p as *const _) == me {
+            continue;
+        }
+        let mut g = p.lock.lock();
+        if g.state == State::Sleeping && g.chan == chan {
+            g.state = State::Runnable;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! A lock that sleeps while it waits: for long holds such as disk I/O.
+
+use super::SpinLock;
+use crate::proc;
+use core::cell::UnsafeCell;
+use core::ops::{Deref, DerefMut};
+
+pub struct SleepLock<T> {
+    /// (locked, holder pid)
+    state: SpinLock<(bool, i32)>,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: the lock serialises access to `data`.
+unsafe impl<T: Send> Sync for SleepLock<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Send for SleepLock<T> {}
+
+pub struct SleepLockGuard<'a, T> {
+    lock: &'a SleepLock<T>,
+}
+
+impl<T> SleepLock<T> {
+    pub const fn new(name: &'static str, data: T) -> Self {
+        SleepLock {
+            state: SpinLock::new(name, (false, 0)),
+            data: UnsafeCell::new(data),
+        }
+    }
+
+    fn chan(&self) -> usize {
+        self as *const _ as usize
+    }
+
+    pub fn lock(&self) -> SleepLockGuard<'_, T> {
+        let mut st = self.state.lock();
+        while st.0 {
+            st = proc::sleep(self.chan(), st);
+        }
+        *st = (true, proc::current_pid());
+        SleepLockGuard { lock: self }
+    }
+
+    /// Whether the current process holds it.
+    pub fn holding(&self) -> bool {
+        let st = self.state.lock();
+        st.0 && st.1 == proc::current_pid()
+    }
+}
+
+impl<T> Deref for SleepLockGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard proves the lock is held.
+        unsafe { &*self.lock.data.get() }
+    }
+}
+
+impl<T> DerefMut for SleepLockGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard proves the lock is held, exclusively.
+        unsafe { &mut *self.lock.data.get() }
+    }
+}
+
+impl<T> Drop for SleepLockGuard<'_, T> {
+    fn drop(&mut self) {
+        let mut st = self.lock.state.lock();
+        *st = (false, 0);
+        proc::wakeup(self.lock.chan());
+    }
+}

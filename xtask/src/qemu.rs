@@ -1,0 +1,334 @@
+//! The QEMU command line, and running a child process with a wall-clock
+//! limit while echoing its output and keeping a copy to parse.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+pub const QEMU: &str = "qemu-system-riscv64";
+pub const DEFAULT_SMP: u32 = 3;
+pub const MAX_SMP: u32 = 8;
+pub const DEFAULT_MEM: &str = "128M";
+
+/// One QEMU boot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Machine {
+    pub kernel: PathBuf,
+    pub disk: PathBuf,
+    pub smp: u32,
+    pub mem: String,
+    /// `-icount shift=0`: counters become deterministic instruction counts
+    /// (only works with one hart).
+    pub icount: bool,
+    pub bootargs: String,
+}
+
+impl Machine {
+    pub fn new(kernel: PathBuf, disk: PathBuf) -> Machine {
+        Machine {
+            kernel,
+            disk,
+            smp: DEFAULT_SMP,
+            mem: DEFAULT_MEM.to_string(),
+            icount: false,
+            bootargs: String::new(),
+        }
+    }
+
+    /// Arguments after `qemu-system-riscv64`.
+    pub fn args(&self) -> Vec<String> {
+        let mut a: Vec<String> = [
+            "-machine",
+            "virt",
+            "-bios",
+            "default",
+            "-kernel",
+            &self.kernel.display().to_string(),
+            "-m",
+            &self.mem,
+            "-smp",
+            &self.smp.to_string(),
+            "-nographic",
+            "-global",
+            "virtio-mmio.force-legacy=false",
+            "-drive",
+            &format!("file={},if=none,format=raw,id=x0", self.disk.display()),
+            "-device",
+            "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if self.icount {
+            a.push("-icount".into());
+            a.push("shift=0".into());
+        }
+        // Always pass -append (possibly empty) so the kernel sees a
+        // /chosen/bootargs property either way.
+        a.push("-append".into());
+        a.push(self.bootargs.clone());
+        a
+    }
+
+    pub fn command(&self) -> Command {
+        let mut c = Command::new(QEMU);
+        c.args(self.args());
+        c
+    }
+
+    /// The command as a shell-pastable line, for logs.
+    pub fn display(&self) -> String {
+        let mut s = QEMU.to_string();
+        for a in self.args() {
+            s.push(' ');
+            if a.is_empty() || a.contains(|c: char| c.is_whitespace() || c == '"') {
+                s.push_str(&format!("'{a}'"));
+            } else {
+                s.push_str(&a);
+            }
+        }
+        s
+    }
+}
+
+/// Checks an SMP count given on the command line.
+pub fn parse_smp(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(n) if (1..=MAX_SMP).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "--smp {s}: want a number of harts from 1 to {MAX_SMP}"
+        )),
+    }
+}
+
+/// Checks a memory size for `-m`: digits with an optional K/M/G suffix.
+pub fn parse_mem(s: &str) -> Result<String, String> {
+    let digits = s.trim_end_matches(['K', 'M', 'G', 'k', 'm', 'g']);
+    let suffix_ok = s.len() - digits.len() <= 1;
+    if !digits.is_empty() && suffix_ok && digits.bytes().all(|c| c.is_ascii_digit()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("--mem {s}: want a size like 128M or 1G"))
+    }
+}
+
+/// Formats the kernel boot arguments: `[key=value ...] [-- prog arg...]`.
+/// The kernel splits on whitespace and has no quoting, so words holding
+/// whitespace (or empty words) cannot be passed and are refused.
+pub fn bootargs<S: AsRef<str>, T: AsRef<str>>(kopts: &[S], prog: &[T]) -> Result<String, String> {
+    let mut words: Vec<&str> = Vec::new();
+    for k in kopts {
+        let k = k.as_ref();
+        let (key, _) = k
+            .split_once('=')
+            .ok_or_else(|| format!("kernel option {k:?} is not key=value"))?;
+        if key.is_empty() || k.contains(char::is_whitespace) {
+            return Err(format!("kernel option {k:?} is not key=value"));
+        }
+        words.push(k);
+    }
+    if !prog.is_empty() {
+        words.push("--");
+        for p in prog {
+            let p = p.as_ref();
+            if p.is_empty() || p.contains(char::is_whitespace) {
+                return Err(format!(
+                    "program argument {p:?}: boot arguments cannot carry empty words or whitespace"
+                ));
+            }
+            words.push(p);
+        }
+    }
+    Ok(words.join(" "))
+}
+
+/// What a captured run produced.
+#[derive(Debug)]
+pub struct Captured {
+    /// Exit code; None if killed by a signal (or by us on timeout).
+    pub code: Option<i32>,
+    pub timed_out: bool,
+    /// stdout followed by nothing else: stderr is echoed but kept apart.
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+/// Runs `cmd` with stdin closed, keeping copies of stdout/stderr (and
+/// echoing them as they arrive if `echo`); kills it after `timeout` (if given).
+pub fn run_captured(
+    mut cmd: Command,
+    timeout: Option<Duration>,
+    echo: bool,
+) -> Result<Captured, String> {
+    let start = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
+    let out = pump(child.stdout.take().unwrap(), echo.then_some(false));
+    let err = pump(child.stderr.take().unwrap(), echo.then_some(true));
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break st,
+            Ok(None) => {}
+            Err(e) => return Err(format!("waiting for child: {e}")),
+        }
+        if let Some(t) = timeout {
+            if start.elapsed() >= t {
+                timed_out = true;
+                // Kill only the child we started, by its handle.
+                let _ = child.kill();
+                break child
+                    .wait()
+                    .map_err(|e| format!("waiting for child: {e}"))?;
+            }
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = finish(out);
+    let stderr = finish(err);
+    Ok(Captured {
+        code: status.code(),
+        timed_out,
+        stdout,
+        stderr,
+        elapsed: start.elapsed(),
+    })
+}
+
+type Pump = (thread::JoinHandle<()>, Arc<Mutex<Vec<u8>>>);
+
+/// Keeps a copy of what arrives on a pipe; `echo` Some(to_stderr) also
+/// copies it to our stdout or stderr as it arrives.
+fn pump<R: Read + Send + 'static>(mut r: R, echo: Option<bool>) -> Pump {
+    let buf = Arc::new(Mutex::new(Vec::new()));
+    let keep = buf.clone();
+    let h = thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        loop {
+            match r.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    keep.lock().unwrap().extend_from_slice(&chunk[..n]);
+                    if echo == Some(true) {
+                        let mut e = std::io::stderr().lock();
+                        let _ = e.write_all(&chunk[..n]);
+                        let _ = e.flush();
+                    } else if echo == Some(false) {
+                        let mut o = std::io::stdout().lock();
+                        let _ = o.write_all(&chunk[..n]);
+                        let _ = o.flush();
+                    }
+                }
+            }
+        }
+    });
+    (h, buf)
+}
+
+fn finish((h, buf): Pump) -> String {
+    let _ = h.join();
+    let b = buf.lock().unwrap();
+    String::from_utf8_lossy(&b).into_owned()
+}
+
+/// Runs QEMU attached to the terminal (interactive shell); returns its exit
+/// code (1 if it died from a signal).
+pub fn run_interactive(m: &Machine) -> Result<i32, String> {
+    let st = m
+        .command()
+        .status()
+        .map_err(|e| format!("cannot start {QEMU}: {e}"))?;
+    Ok(st.code().unwrap_or(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bootargs_format() {
+        let none: [&str; 0] = [];
+        assert_eq!(bootargs(&none, &none).unwrap(), "");
+        assert_eq!(bootargs(&["cow=0"], &none).unwrap(), "cow=0");
+        assert_eq!(
+            bootargs(&none, &["usertests", "-q"]).unwrap(),
+            "-- usertests -q"
+        );
+        assert_eq!(
+            bootargs(&["cow=0", "trace=1"], &["bench", "eager"]).unwrap(),
+            "cow=0 trace=1 -- bench eager"
+        );
+        assert!(bootargs(&["cow"], &none).is_err());
+        assert!(bootargs(&["=1"], &none).is_err());
+        assert!(bootargs(&["a=b c"], &none).is_err());
+        assert!(bootargs(&none, &["echo", "two words"]).is_err());
+        assert!(bootargs(&none, &["echo", ""]).is_err());
+    }
+
+    #[test]
+    fn qemu_command_line() {
+        let mut m = Machine::new("k".into(), "target/fs.img".into());
+        m.bootargs = "-- forktest".into();
+        assert_eq!(
+            m.args().join(" "),
+            "-machine virt -bios default -kernel k -m 128M -smp 3 -nographic \
+             -global virtio-mmio.force-legacy=false \
+             -drive file=target/fs.img,if=none,format=raw,id=x0 \
+             -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0 \
+             -append -- forktest"
+        );
+        m.icount = true;
+        m.smp = 1;
+        m.bootargs = String::new();
+        let a = m.args();
+        assert!(a.join(" ").contains("-smp 1 "));
+        assert!(a.join(" ").contains("-icount shift=0 -append"));
+        assert_eq!(a.last().unwrap(), "");
+        assert!(m.display().ends_with("-append ''"));
+    }
+
+    #[test]
+    fn smp_and_mem_checks() {
+        assert_eq!(parse_smp("1"), Ok(1));
+        assert_eq!(parse_smp("8"), Ok(8));
+        assert!(parse_smp("0").is_err());
+        assert!(parse_smp("9").is_err());
+        assert!(parse_smp("x").is_err());
+        assert_eq!(parse_mem("128M").unwrap(), "128M");
+        assert_eq!(parse_mem("1G").unwrap(), "1G");
+        assert_eq!(parse_mem("512").unwrap(), "512");
+        assert!(parse_mem("M").is_err());
+        assert!(parse_mem("12MM").is_err());
+        assert!(parse_mem("1.5G").is_err());
+    }
+
+    #[test]
+    fn captured_run_keeps_output_and_status() {
+        let mut c = Command::new("sh");
+        c.args(["-c", "echo PASS a/b; echo oops >&2; exit 3"]);
+        let r = run_captured(c, Some(Duration::from_secs(20)), false).unwrap();
+        assert_eq!(r.code, Some(3));
+        assert!(!r.timed_out);
+        assert_eq!(r.stdout, "PASS a/b\n");
+        assert_eq!(r.stderr, "oops\n");
+    }
+
+    #[test]
+    fn captured_run_times_out() {
+        let mut c = Command::new("sh");
+        c.args(["-c", "echo started; exec sleep 30"]);
+        let r = run_captured(c, Some(Duration::from_millis(300)), false).unwrap();
+        assert!(r.timed_out);
+        assert_eq!(r.code, None);
+        assert_eq!(r.stdout, "started\n");
+        assert!(r.elapsed < Duration::from_secs(10));
+    }
+}

@@ -1,0 +1,114 @@
+//! The in-QEMU test suites `cargo xtask test` runs, in order. Each suite is
+//! one QEMU boot of a fresh copy of target/fs.img running one program:
+//! the kernel gets `KOPTS -- ARGV...` and init runs ARGV[0] once, then
+//! powers off with its exit status.
+//!
+//! To add a suite, append an entry; fields you don't set come from
+//! `Suite::DEFAULT`:
+//!
+//! ```ignore
+//! Suite { name: "mmaptest", argv: &["mmaptest"], ..Suite::DEFAULT },
+//! Suite { name: "cowtest-eager", argv: &["cowtest"], kopts: &["cow=0"], ..Suite::DEFAULT },
+//! ```
+
+/// How a suite reports its results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// faultline's protocol: `PASS <suite>/<name>` / `FAIL <suite>/<name>: <reason>` lines.
+    PassFail,
+    /// xv6's programs as they are: usertests' `test NAME: OK|FAILED` and
+    /// `ALL TESTS PASSED`, forktest's `fork test OK`. PASS/FAIL lines are
+    /// counted too.
+    Xv6,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Suite {
+    /// Name used on the command line (`cargo xtask test NAME`) and in reports.
+    pub name: &'static str,
+    /// Program and arguments; a program without '/' is looked up as /PROG.
+    pub argv: &'static [&'static str],
+    /// Harts (1..=8).
+    pub smp: u32,
+    /// QEMU -m.
+    pub mem: &'static str,
+    /// Wall-clock limit in seconds; on expiry QEMU is killed and the suite fails.
+    pub timeout_s: u64,
+    /// Kernel options (`key=value`), placed before `--` in the boot arguments.
+    pub kopts: &'static [&'static str],
+    pub output: Output,
+    /// Run by a plain `cargo xtask test`; if false, only when named.
+    pub default: bool,
+}
+
+impl Suite {
+    pub const DEFAULT: Suite = Suite {
+        name: "",
+        argv: &[],
+        smp: 3,
+        mem: "128M",
+        timeout_s: 120,
+        kopts: &[],
+        output: Output::PassFail,
+        default: true,
+    };
+
+    /// The path init will exec, as the image must hold it.
+    pub fn program_path(&self) -> String {
+        let p = self.argv.first().copied().unwrap_or("");
+        if p.contains('/') {
+            p.to_string()
+        } else {
+            format!("/{p}")
+        }
+    }
+}
+
+pub const SUITES: &[Suite] = &[
+    // faultline's usertests (user/src/bin/usertests).
+    Suite {
+        name: "usertests",
+        argv: &["usertests"],
+        timeout_s: 300,
+        ..Suite::DEFAULT
+    },
+    // Tests of the C runtime and the system calls it wraps (user/c/ctest.c).
+    Suite {
+        name: "ctest",
+        argv: &["ctest"],
+        ..Suite::DEFAULT
+    },
+    // xv6's forktest in PASS/FAIL form (user/c/forktest.c).
+    Suite {
+        name: "forktest",
+        argv: &["forktest"],
+        ..Suite::DEFAULT
+    },
+];
+
+pub fn find(name: &str) -> Option<&'static Suite> {
+    SUITES.iter().find(|s| s.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suites_are_well_formed() {
+        let mut names = std::collections::HashSet::new();
+        for s in SUITES {
+            assert!(!s.name.is_empty());
+            assert!(names.insert(s.name), "duplicate suite {}", s.name);
+            assert!(!s.argv.is_empty(), "{}: empty argv", s.name);
+            assert!((1..=crate::qemu::MAX_SMP).contains(&s.smp), "{}", s.name);
+            assert!(crate::qemu::parse_mem(s.mem).is_ok(), "{}", s.name);
+            assert!(s.timeout_s > 0);
+            crate::qemu::bootargs(s.kopts, s.argv).unwrap();
+        }
+        for n in ["usertests", "ctest", "forktest"] {
+            assert!(find(n).unwrap().default);
+        }
+        assert_eq!(find("ctest").unwrap().program_path(), "/ctest");
+    }
+}
