@@ -241,6 +241,15 @@ pub fn table(rows: &[Merged]) -> String {
 
 /// One boot of /bench; returns its rows, or why it failed.
 fn boot(root: &Path, b: &Built, bb: &BenchBoot, icount: bool) -> Result<Vec<Row>, String> {
+    let prog = match bb.argv.first() {
+        Some(p) if p.contains('/') => p.to_string(),
+        Some(p) => format!("/{p}"),
+        None => return Err("empty argv".to_string()),
+    };
+    let fs = crate::fsread::FsImage::new(&b.image)?;
+    if fs.lookup(&prog)?.is_none() {
+        return Err(format!("{prog} is not in the image"));
+    }
     let disk = builder::target_dir(root).join("bench.img");
     std::fs::write(&disk, &b.image).map_err(|e| format!("{}: {e}", disk.display()))?;
     let mut m = Machine::new(b.kernel.clone(), disk);

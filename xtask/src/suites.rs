@@ -16,9 +16,9 @@
 pub enum Output {
     /// faultline's protocol: `PASS <suite>/<name>` / `FAIL <suite>/<name>: <reason>` lines.
     PassFail,
-    /// xv6's programs as they are: usertests' `test NAME: OK|FAILED` and
-    /// `ALL TESTS PASSED`, forktest's `fork test OK`. PASS/FAIL lines are
-    /// counted too.
+    /// xv6's own programs, unchanged: usertests' `test NAME: OK|FAILED`
+    /// (each test a PASS or FAIL), forktest's `fork test OK` (a PASS), other
+    /// lines holding FAILED (a FAIL). PASS/FAIL lines are counted too.
     Xv6,
 }
 

@@ -42,6 +42,8 @@ struct Disk {
     io: Box<IoBuf>,
     /// Capacity in 512-byte sectors.
     sectors: u64,
+    /// Its PLIC interrupt line.
+    irq: u32,
 }
 
 // SAFETY: a Disk is only touched under its SpinLock; the MMIO window and
@@ -55,9 +57,9 @@ static NDISKS: AtomicUsize = AtomicUsize::new(0);
 /// Probe the virtio-mmio slots the device tree lists and set up every
 /// block device found. Call once, at boot, before the file system.
 pub fn init() {
-    let slots: alloc::vec::Vec<usize> = crate::platform::with(|p| p.virtio.iter().map(|v| v.0).collect());
+    let slots: alloc::vec::Vec<(usize, u32)> = crate::platform::with(|p| p.virtio.clone());
     let mut n = 0;
-    for base in slots {
+    for (base, irq) in slots {
         if n == MAX_DISKS {
             break;
         }
@@ -82,7 +84,12 @@ pub fn init() {
             resp: BlkResp::default(),
             data: [0; BSIZE],
         });
-        *DISKS[n].lock() = Some(Disk { blk, io, sectors });
+        *DISKS[n].lock() = Some(Disk {
+            blk,
+            io,
+            sectors,
+            irq,
+        });
         n += 1;
     }
     NDISKS.store(n, Ordering::Release);
@@ -135,12 +142,15 @@ pub fn write_block(dev: usize, blockno: u32, buf: &[u8; BSIZE]) {
     })
 }
 
-/// Acknowledge a pending interrupt from disk `dev` (for a PLIC handler, in
-/// case the line was enabled; the driver itself polls).
-pub fn intr(dev: usize) {
-    if let Some(lock) = DISKS.get(dev) {
-        if let Some(d) = lock.lock().as_mut() {
+/// Acknowledge an interrupt from the disk on PLIC line `irq` (the driver
+/// polls, so there is nothing else to do; the status is also cleared after
+/// every request). Ignores lines that are not a disk's.
+pub fn intr(irq: usize) {
+    for lock in DISKS.iter() {
+        let mut g = lock.lock();
+        if let Some(d) = g.as_mut().filter(|d| d.irq as usize == irq) {
             d.blk.ack_interrupt();
+            return;
         }
     }
 }

@@ -20,6 +20,7 @@
 
 mod balloc;
 pub mod bio;
+mod bmap;
 mod dir;
 pub mod file;
 mod inode;
@@ -27,6 +28,7 @@ pub mod log;
 pub mod ops;
 mod path;
 pub mod pipe;
+mod rw;
 mod stat;
 
 pub use file::File;
