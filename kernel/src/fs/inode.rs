@@ -143,6 +143,12 @@ fn dinode_offset(inum: u32) -> usize {
     (inum as usize % IPB) * core::mem::size_of::<DInode>()
 }
 
+impl core::fmt::Debug for Inode {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Inode({}:{})", self.dev, self.inum)
+    }
+}
+
 impl Clone for Inode {
     /// xv6's idup.
     fn clone(&self) -> Inode {

@@ -54,8 +54,21 @@ impl AddressSpace {
     /// Remove [start, end) from the areas and the page table.
     pub fn unmap(&mut self, start: usize, end: usize) {
         for piece in self.vmas.remove_range(start, end) {
-            super::fault::write_back(&mut self.pt, &piece);
-            self.release_pages(piece.start, piece.end);
+            self.discard(&piece);
+        }
+    }
+
+    /// Tear down the pages of an area already taken out of the set: write
+    /// back what a shared file mapping dirtied, release the frames, and let
+    /// the page cache drop pages nobody maps any more.
+    fn discard(&mut self, vma: &Vma) {
+        super::fault::write_back(&mut self.pt, vma);
+        self.release_pages(vma.start, vma.end);
+        if let (true, Backing::File { inode, offset, .. }) =
+            (vma.flags.contains(VmaFlags::SHARED), &vma.backing)
+        {
+            let first = offset / PAGE_SIZE;
+            super::pagecache::release_unmapped(inode.inum(), first, first + vma.len() / PAGE_SIZE);
         }
     }
 
@@ -88,7 +101,7 @@ impl AddressSpace {
             if eager {
                 let mut va = old_top;
                 while va < new_top {
-                    if super::fault::zero_fill(self, va).is_err() {
+                    if super::fault::zero_fill(self, va, Perm::R | Perm::W).is_err() {
                         self.release_pages(old_top, va);
                         self.set_heap_end(old_top);
                         return None;
@@ -146,7 +159,7 @@ impl AddressSpace {
 impl Drop for AddressSpace {
     fn drop(&mut self) {
         for vma in self.vmas.drain() {
-            super::fault::write_back(&mut self.pt, &vma);
+            self.discard(&vma);
         }
         // The trampoline and trapframe aren't ours to free.
         self.pt.unmap(VirtAddr(TRAMPOLINE));

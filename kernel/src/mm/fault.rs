@@ -176,11 +176,13 @@ fn anon(pt: &mut PageTable, page: usize, perm: Perm, access: Access) -> Result<(
     Ok(())
 }
 
-/// Allocate a private zeroed page at `page` of an anonymous area now
-/// (eager sbrk), as if written.
-pub fn zero_fill(asp: &mut AddressSpace, page: usize) -> Result<(), Refusal> {
+/// Give `page` of an anonymous area a private zeroed frame now, without a
+/// fault (eager sbrk, shared memory before fork). A zero-frame mapping
+/// there is replaced.
+pub fn zero_fill(asp: &mut AddressSpace, page: usize, perm: Perm) -> Result<(), Refusal> {
     let pa = frame::alloc_zeroed().ok_or(Refusal::OutOfMemory)?;
-    map(&mut asp.pt, page, pa, pte_flags(Perm::R | Perm::W) | A | D)
+    asp.pt.unmap(VirtAddr(page));
+    map(&mut asp.pt, page, pa, pte_flags(perm) | A | D)
 }
 
 /// Store to a copy-on-write page: the last owner takes the frame over,
@@ -206,8 +208,9 @@ fn cow(pt: &mut PageTable, page: usize, pte: Pte) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// A page of a file-backed area: read it from the file into a private
-/// frame. Past the file's bytes (bss, the tail of the last page) it is zero.
+/// A page of a file-backed area. Shared areas map the file's one cached
+/// frame; private ones get their own copy. Past the file's bytes (bss, the
+/// tail of the last page) a page is zero.
 fn file_page(pt: &mut PageTable, vma: &Vma, page: usize, access: Access) -> Result<(), Refusal> {
     let Backing::File {
         inode,
@@ -221,27 +224,62 @@ fn file_page(pt: &mut PageTable, vma: &Vma, page: usize, access: Access) -> Resu
     let avail = file_bytes.saturating_sub(into).min(PAGE_SIZE);
     let file_off = offset + into;
     let in_file = inode.size().saturating_sub(file_off).min(avail);
-    if in_file == 0 {
+    let shared = vma.flags.contains(VmaFlags::SHARED);
+    if in_file == 0 && !shared {
         return anon(pt, page, vma.perm, access);
     }
-    let pa = frame::alloc_zeroed().ok_or(Refusal::OutOfMemory)?;
-    // SAFETY: the frame is ours until mapped.
-    let buf = unsafe { &mut pa.as_page()[..in_file] };
-    match inode.read_at(file_off, crate::fs::IoDst::Kernel(buf), in_file) {
-        Ok(n) if n == in_file => {}
-        _ => {
-            frame::put(pa);
-            return Err(Refusal::IoError);
+    let index = file_off / PAGE_SIZE;
+    let cached = super::pagecache::get(inode.inum(), index);
+    let pa = match (cached, shared) {
+        (Some(pa), true) => pa,
+        (Some(c), false) => {
+            let pa = frame::alloc().ok_or_else(|| {
+                frame::put(c);
+                Refusal::OutOfMemory
+            })?;
+            // SAFETY: `pa` is ours; `c` is a live cached frame we hold a
+            // reference to.
+            unsafe { pa.as_page().copy_from_slice(c.as_page()) };
+            frame::put(c);
+            pa
         }
-    }
-    stats::FILE_PAGES_READ.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        (None, _) => {
+            let pa = read_page(inode, file_off, in_file)?;
+            if shared {
+                super::pagecache::insert(inode.inum(), index, pa)
+            } else {
+                pa
+            }
+        }
+    };
     let mut flags = pte_flags(vma.perm) | A;
+    if shared {
+        flags |= crate::arch::riscv::pte::SHARED;
+    }
     if access == Access::Write {
         flags |= D;
     }
     map(pt, page, pa, flags)?;
     count_fault(kind::FILE_READ);
     Ok(())
+}
+
+/// A new frame holding `n` bytes of the file at `off`, zeros after.
+fn read_page(inode: &crate::fs::Inode, off: usize, n: usize) -> Result<PhysAddr, Refusal> {
+    let pa = frame::alloc_zeroed().ok_or(Refusal::OutOfMemory)?;
+    if n > 0 {
+        // SAFETY: the frame is ours until mapped.
+        let buf = unsafe { &mut pa.as_page()[..n] };
+        match inode.read_at(off, crate::fs::IoDst::Kernel(buf), n) {
+            Ok(got) if got == n => {}
+            _ => {
+                frame::put(pa);
+                return Err(Refusal::IoError);
+            }
+        }
+        stats::FILE_PAGES_READ.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    }
+    Ok(pa)
 }
 
 /// Before a shared file mapping goes away, write its dirty pages back.

@@ -27,6 +27,7 @@ impl AddressSpace {
     /// On failure everything given to the child is returned (dropping the
     /// child releases each frame it took a reference to).
     pub fn fork(&mut self, trapframe: PhysAddr) -> Result<AddressSpace, NoMemory> {
+        self.materialize_shared_anon()?;
         let mut child = AddressSpace::new(trapframe)?;
         for v in self.vmas.iter() {
             child.vmas.insert(v.clone()).map_err(|_| NoMemory)?;
@@ -85,3 +86,29 @@ impl AddressSpace {
     }
 }
 
+
+impl AddressSpace {
+    /// Shared anonymous memory has no file to meet in, so before fork every
+    /// page of it gets its own frame (instead of the zero frame or nothing);
+    /// parent and child then map the same frames.
+    fn materialize_shared_anon(&mut self) -> Result<(), NoMemory> {
+        let ranges: alloc::vec::Vec<(usize, usize, vm::Perm)> = self
+            .vmas
+            .iter()
+            .filter(|v| v.flags.contains(VmaFlags::SHARED) && matches!(v.backing, super::backing::Backing::Anon))
+            .map(|v| (v.start, v.end, v.perm))
+            .collect();
+        for (start, end, perm) in ranges {
+            for va in (start..end).step_by(super::PAGE_SIZE) {
+                let present = self
+                    .pt
+                    .get(VirtAddr(va))
+                    .is_some_and(|p| p.is_valid() && PhysAddr(p.pa()) != frame::zero_frame());
+                if !present {
+                    super::fault::zero_fill(self, va, perm).map_err(|_| NoMemory)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

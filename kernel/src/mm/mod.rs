@@ -9,6 +9,7 @@ pub mod fork;
 pub mod frame;
 pub mod heap;
 pub mod kvm;
+pub mod pagecache;
 pub mod pagetable;
 pub mod stats;
 pub mod uaccess;
