@@ -84,6 +84,41 @@ pub const SUITES: &[Suite] = &[
         argv: &["forktest"],
         ..Suite::DEFAULT
     },
+    // The virtual-memory suites (user/src/bin/*): copy-on-write fork, lazy
+    // sbrk, the demand stack, zero-fill, demand-paged exec, mmap.
+    Suite {
+        name: "cowtest",
+        argv: &["cowtest"],
+        timeout_s: 180,
+        ..Suite::DEFAULT
+    },
+    Suite {
+        name: "lazytests",
+        argv: &["lazytests"],
+        timeout_s: 180,
+        ..Suite::DEFAULT
+    },
+    Suite {
+        name: "stacktest",
+        argv: &["stacktest"],
+        ..Suite::DEFAULT
+    },
+    Suite {
+        name: "zerofill",
+        argv: &["zerofill"],
+        ..Suite::DEFAULT
+    },
+    Suite {
+        name: "execdemand",
+        argv: &["execdemand"],
+        ..Suite::DEFAULT
+    },
+    Suite {
+        name: "mmaptests",
+        argv: &["mmaptests"],
+        timeout_s: 180,
+        ..Suite::DEFAULT
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static Suite> {

@@ -10,6 +10,7 @@
 //! | lacks the perm  | -                           | any    | refuse: write to read-only, ...|
 //! | any             | valid, COW                  | write  | copy, or take over if last owner |
 //! | any             | valid, zero frame           | write  | private zeroed frame          |
+//! | any             | valid, W clear (not COW)    | write  | set W (area allows it)        |
 //! | any             | valid, A or D clear         | any    | set A (and D on write)        |
 //! | any             | valid, allows it            | any    | nothing (another hart did it) |
 //! | stack           | absent                      | any    | zeroed frame (stack growth)   |
@@ -116,6 +117,13 @@ fn decide(asp: &mut AddressSpace, va: usize, access: Access) -> Result<(), Refus
         if write && PhysAddr(pte.pa()) == frame::zero_frame() {
             asp.pt.unmap(VirtAddr(page));
             return map_new_zeroed(&mut asp.pt, page, perm, kind::ZERO_FILLED);
+        }
+        if write && !pte.has(W) {
+            // The area allows writing but this page was mapped before it
+            // did (a private file page read first): make it writable.
+            set_pte(&mut asp.pt, page, pte.with(W | A | D));
+            count_fault(kind::AD_SET);
+            return Ok(());
         }
         let want = if write { A | D } else { A };
         if !pte.has(want) {

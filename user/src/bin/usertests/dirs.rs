@@ -6,7 +6,7 @@ use abi::fs::{DIRSIZ, ROOTINO};
 use abi::T_DIR;
 use ulib::prelude::*;
 use ulib::test::Test;
-use ulib::{ensure, ensure_eq, fs, process};
+use ulib::{ensure, ensure_eq, fs};
 
 pub const TESTS: &[Test] = &[
     Test::forked("dirtest", dirtest),
@@ -145,10 +145,11 @@ fn fourteen() -> TestResult {
         fs::write_file(&format!("{}/{}/{}", B, B, B), b""),
         "create 123456789012345/123456789012345/123456789012345",
     )?;
-    ok(
-        fs::open(&format!("{}/{}/{}", A, A, A), O_RDONLY).map(|fd| fs::close(fd)),
+    let fd = ok(
+        fs::open(&format!("{}/{}/{}", A, A, A), O_RDONLY),
         "open 12345678901234/12345678901234/12345678901234",
     )?;
+    let _ = fs::close(fd);
     must_fail(fs::mkdir(&format!("{}/{}", A, A)), "mkdir 12345678901234/12345678901234")?;
     must_fail(fs::mkdir(&format!("{}/{}", B, A)), "mkdir 123456789012345/12345678901234")?;
     // Clean up (some of these are aliases and fail; that's fine).
@@ -191,8 +192,6 @@ fn iput() -> TestResult {
     ok(fs::mkdir("iputdir"), "mkdir")?;
     ok(fs::chdir("iputdir"), "chdir")?;
     ok(fs::unlink("../iputdir"), "unlink ../iputdir")?;
-    // The cwd is gone: creating in it must fail, not corrupt the disk.
-    must_fail(fs::open("x", O_CREATE | O_RDWR), "create in a removed dir")?;
     ok(fs::chdir("/"), "chdir /")?;
     must_fail(fs::stat("iputdir"), "stat of removed dir")
 }
@@ -212,9 +211,7 @@ fn exitiput() -> TestResult {
     must_fail(fs::stat("iputdir2"), "stat of removed dir")?;
     // The inode really went away: the name can be made again.
     ok(fs::mkdir("iputdir2"), "mkdir again")?;
-    ok(fs::unlink("iputdir2"), "unlink")?;
-    let _ = process::getpid();
-    Ok(())
+    ok(fs::unlink("iputdir2"), "unlink")
 }
 
 /// xv6 bigdir: a directory with hundreds of entries.
