@@ -53,8 +53,8 @@ fn boot_hart(hartid: usize, dtb: usize) -> ! {
     drivers::uart::init(uart, uart_irq);
     println!();
     println!("faultline: booting on hart {hartid} of {}", harts.len());
-    // SAFETY: address of the linker's end-of-kernel symbol.
-    let kend = unsafe { core::ptr::addr_of!(asm::end) as usize };
+    // The linker's end-of-kernel symbol; only its address is used.
+    let kend = core::ptr::addr_of!(asm::end) as usize;
     mm::frame::init(kend, mem_end);
     println!(
         "memory: {} MiB at {:#x}, {} frames free",
@@ -90,6 +90,5 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
         csr::stval(),
         info
     ));
-    let _ = sbi::console_putchar;
     power::poweroff(1)
 }

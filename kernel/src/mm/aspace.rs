@@ -7,7 +7,7 @@ use super::frame;
 use super::pagetable::{NoMemory, PageTable};
 use crate::arch::riscv::asm::trampoline;
 use crate::arch::riscv::csr;
-use crate::arch::riscv::pte::{R, U, W, X};
+use crate::arch::riscv::pte::{Pte, R, U, W, X};
 use abi::layout::{MMAP_BASE, TRAMPOLINE, TRAPFRAME};
 use vm::{Perm, VmaFlags};
 
@@ -41,13 +41,19 @@ impl AddressSpace {
 
     /// Release the pages mapped in [start, end): each frame loses one owner.
     pub fn release_pages(&mut self, start: usize, end: usize) {
-        let mut va = start;
-        while va < end {
-            if let Some(pte) = self.pt.unmap(VirtAddr(va)) {
-                frame::put(PhysAddr(pte.pa()));
-                csr::sfence_vma(va);
+        let mut n = 0;
+        self.pt.for_each_slot(start, end, |_, slot| {
+            if slot.is_valid() {
+                frame::put(PhysAddr(slot.pa()));
+                *slot = Pte(0);
+                n += 1;
             }
-            va += PAGE_SIZE;
+        });
+        // A few pages: flush just them; many: the whole TLB is cheaper.
+        if n > 0 && (end - start) / PAGE_SIZE > 16 {
+            csr::sfence_vma_all();
+        } else if n > 0 {
+            (start..end).step_by(PAGE_SIZE).for_each(csr::sfence_vma);
         }
     }
 

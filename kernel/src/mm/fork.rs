@@ -6,9 +6,10 @@
 use super::addr::{PhysAddr, VirtAddr};
 use super::aspace::AddressSpace;
 use super::frame;
-use super::pagetable::NoMemory;
+use super::pagetable::{NoMemory, PageTable};
+use super::PAGE_SIZE;
 use crate::arch::riscv::csr;
-use crate::arch::riscv::pte::{Pte, COW, U, W};
+use crate::arch::riscv::pte::{Pte, COW, W};
 use core::sync::atomic::{AtomicBool, Ordering};
 use vm::VmaFlags;
 
@@ -35,49 +36,18 @@ impl AddressSpace {
         child.heap_start = self.heap_start;
         child.brk = self.brk;
         let cow = cow_enabled();
-        let root = self.pt.root();
+        let areas: alloc::vec::Vec<(usize, usize, bool)> = self
+            .vmas
+            .iter()
+            .map(|v| (v.start, v.end, v.flags.contains(VmaFlags::SHARED)))
+            .collect();
         let mut result = Ok(());
-        let vmas = &self.vmas;
-        self.pt.for_each_leaf(|va, raw| {
-            if result.is_err() || raw & U == 0 {
-                return;
+        for (start, end, shared) in areas {
+            result = copy_range(&mut self.pt, &mut child.pt, start, end, shared, cow);
+            if result.is_err() {
+                break;
             }
-            let pte = Pte(raw);
-            let pa = PhysAddr(pte.pa());
-            let shared = vmas
-                .find(va)
-                .is_some_and(|v| v.flags.contains(VmaFlags::SHARED));
-            let private_writable = !shared && (pte.has(W) || pte.has(COW));
-            let child_pte = if !private_writable || pa == frame::zero_frame() {
-                frame::get(pa);
-                pte
-            } else if cow {
-                let marked = pte.without(W).with(COW);
-                // The parent's page turns read-only too.
-                if let Some(slot) = super::pagetable::slot_of(root, VirtAddr(va)) {
-                    // SAFETY: the parent's own table, alive for this call;
-                    // the iteration only reads entries it has passed.
-                    unsafe { *slot = marked };
-                }
-                frame::get(pa);
-                marked
-            } else {
-                let Some(copy) = frame::alloc() else {
-                    result = Err(NoMemory);
-                    return;
-                };
-                // SAFETY: `copy` is new and ours; `pa` is the parent's page,
-                // which nobody else writes while the parent is in fork.
-                unsafe { copy.as_page().copy_from_slice(pa.as_page()) };
-                Pte::new(copy.0, pte.without(COW).flags() | W)
-            };
-            if let Some(slot) = child.pt.slot(VirtAddr(va), true) {
-                *slot = child_pte;
-            } else {
-                frame::put(PhysAddr(child_pte.pa()));
-                result = Err(NoMemory);
-            }
-        });
+        }
         // Processes are single-threaded and every return to user space
         // flushes the TLB, so only this hart can hold the parent's old
         // writable translations.
@@ -86,6 +56,54 @@ impl AddressSpace {
     }
 }
 
+/// Give the child the pages of one area [start, end), a level-0 table at a
+/// time: shared areas and read-only pages are shared as they are; private
+/// writable pages become copy-on-write in both (or, without COW, copied).
+fn copy_range(
+    parent: &mut PageTable,
+    child: &mut PageTable,
+    start: usize,
+    end: usize,
+    shared: bool,
+    cow: bool,
+) -> Result<(), NoMemory> {
+    let zero = frame::zero_frame();
+    let mut va = start;
+    while va < end {
+        let stop = (((va >> 21) + 1) << 21).min(end);
+        if let Some((ptab, idx)) = parent.leaf_table(va, false) {
+            let (ctab, _) = child.leaf_table(va, true).ok_or(NoMemory)?;
+            for k in idx..idx + (stop - va) / PAGE_SIZE {
+                // SAFETY: k < 512 within one 2 MiB region; both tables are
+                // ours (borrowed through the page-table arguments).
+                let (pslot, cslot) = unsafe { (&mut *ptab.add(k), &mut *ctab.add(k)) };
+                let pte = *pslot;
+                if !pte.is_valid() {
+                    continue;
+                }
+                let pa = PhysAddr(pte.pa());
+                let private_writable = !shared && (pte.has(W) || pte.has(COW)) && pa != zero;
+                *cslot = if !private_writable {
+                    frame::get(pa);
+                    pte
+                } else if cow {
+                    let marked = pte.without(W).with(COW);
+                    *pslot = marked;
+                    frame::get(pa);
+                    marked
+                } else {
+                    let copy = frame::alloc().ok_or(NoMemory)?;
+                    // SAFETY: `copy` is new and ours; `pa` is the parent's
+                    // page, which nobody writes while the parent forks.
+                    unsafe { copy.as_page().copy_from_slice(pa.as_page()) };
+                    Pte::new(copy.0, pte.without(COW).flags() | W)
+                };
+            }
+        }
+        va = stop;
+    }
+    Ok(())
+}
 
 impl AddressSpace {
     /// Shared anonymous memory has no file to meet in, so before fork every

@@ -28,13 +28,11 @@ pub fn init() {
         (p.mem_end, p.uart, p.plic, p.plic_size, p.virtio.clone())
     });
     let text = 0x8020_0000usize;
-    // SAFETY: linker-provided symbols; only their addresses are used.
-    let (etext, erodata) = unsafe {
-        (
-            core::ptr::addr_of!(asm::etext) as usize,
-            core::ptr::addr_of!(asm::erodata) as usize,
-        )
-    };
+    // Linker-provided symbols; only their addresses are used.
+    let (etext, erodata) = (
+        core::ptr::addr_of!(asm::etext) as usize,
+        core::ptr::addr_of!(asm::erodata) as usize,
+    );
     let ok = (|| {
         pt.map_range(0x10_0000, 0x10_0000, PAGE_SIZE, R | W)?; // test device (power)
         pt.map_range(uart, uart, PAGE_SIZE, R | W)?;
@@ -45,8 +43,7 @@ pub fn init() {
         pt.map_range(text, text, etext - text, R | X)?;
         pt.map_range(etext, etext, erodata - etext, R)?;
         pt.map_range(erodata, erodata, mem_end - erodata, R | W)?;
-        // SAFETY: address of the linker-placed trampoline page.
-        let tramp = unsafe { core::ptr::addr_of!(asm::trampoline) as usize };
+        let tramp = core::ptr::addr_of!(asm::trampoline) as usize;
         pt.map_range(TRAMPOLINE, tramp, PAGE_SIZE, R | X)?;
         for i in 0..abi::limits::NPROC {
             for p in 0..KSTACK_PAGES {

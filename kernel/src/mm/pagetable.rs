@@ -83,6 +83,31 @@ impl PageTable {
         old.is_valid().then_some(old)
     }
 
+    /// The level-0 table covering `va` and `va`'s index in it, if the
+    /// table exists (or, with `alloc`, could be made).
+    pub fn leaf_table(&mut self, va: usize, alloc: bool) -> Option<(*mut Pte, usize)> {
+        let (table, idx) = vm::pte::walk(&mut Identity, self.root.0, va, alloc)?;
+        Some((table as *mut Pte, idx))
+    }
+
+    /// Call `f(va, slot)` for every leaf slot of [start, end) whose table
+    /// exists, a whole level-0 table at a time (regions without a table
+    /// are skipped). The fast path for exit, munmap and fork.
+    pub fn for_each_slot(&mut self, start: usize, end: usize, mut f: impl FnMut(usize, &mut Pte)) {
+        let mut va = start;
+        while va < end {
+            let stop = (((va >> 21) + 1) << 21).min(end);
+            if let Some((table, idx)) = self.leaf_table(va, false) {
+                for k in 0..(stop - va) / PAGE_SIZE {
+                    // SAFETY: idx + k < 512 (we stay inside one 2 MiB
+                    // region); the table is ours, borrowed through self.
+                    f(va + k * PAGE_SIZE, unsafe { &mut *table.add(idx + k) });
+                }
+            }
+            va = stop;
+        }
+    }
+
     /// Every valid leaf, ascending.
     pub fn for_each_leaf(&self, f: impl FnMut(usize, u64)) {
         vm::pte::for_each_leaf(&Identity, self.root.0, f)

@@ -155,14 +155,12 @@ pub fn usertrapret() -> ! {
         csr::make_satp(a.as_ref().expect("no address space").pt.root().0)
     };
     csr::intr_off();
-    // SAFETY: addresses of linker-placed trampoline symbols.
-    let (tramp, uvec, uret) = unsafe {
-        (
-            core::ptr::addr_of!(trampoline) as usize,
-            core::ptr::addr_of!(uservec) as usize,
-            core::ptr::addr_of!(userret) as usize,
-        )
-    };
+    // Addresses of the linker-placed trampoline symbols.
+    let (tramp, uvec, uret) = (
+        core::ptr::addr_of!(trampoline) as usize,
+        core::ptr::addr_of!(uservec) as usize,
+        core::ptr::addr_of!(userret) as usize,
+    );
     csr::w_stvec(TRAMPOLINE + (uvec - tramp));
     let tf = p.trapframe();
     tf.kernel_satp = csr::satp();

@@ -2,11 +2,8 @@
 //! kernel-mode trap vector and the context switch. Adapted from xv6-riscv.
 use core::arch::global_asm;
 
-/// Bytes of boot stack per hart.
-pub const BOOT_STACK: usize = 1 << 14;
-
 // Boot entry. OpenSBI jumps here with a0 = hart id, a1 = device tree.
-// The first hart clears .bss (boot stacks included, before using them);
+// Each hart gets a 16 KiB boot stack (hence `slli 14`). The first hart clears .bss (boot stacks included, before using them);
 // harts started later through SBI HSM enter at _entry_secondary.
 global_asm!(
     r#"

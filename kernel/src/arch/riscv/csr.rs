@@ -4,6 +4,7 @@ use core::arch::asm;
 macro_rules! csr_rw {
     ($read:ident, $write:ident, $name:literal) => {
         #[inline(always)]
+        #[allow(dead_code)]
         pub fn $read() -> usize {
             let v: usize;
             // SAFETY: reading a CSR has no side effects on memory.
@@ -11,6 +12,7 @@ macro_rules! csr_rw {
             v
         }
         #[inline(always)]
+        #[allow(dead_code)]
         pub fn $write(v: usize) {
             // SAFETY: the kernel owns supervisor CSRs; callers pass values
             // that keep the hart in a consistent state.
