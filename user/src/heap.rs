@@ -93,8 +93,15 @@ unsafe fn free(st: &mut State, ap: *mut u8) {
 /// Asks the kernel for at least `nu` more units; null if it refuses.
 unsafe fn morecore(st: &mut State, nu: usize) -> *mut Header {
     let nu = nu.max(MIN_GROW_UNITS);
-    // UNIT - 1 spare bytes let us round the old break up to a unit boundary.
-    let bytes = match nu.checked_mul(UNIT).and_then(|b| b.checked_add(UNIT - 1)) {
+    // SAFETY: sbrk(0) changes nothing.
+    let cur = unsafe { sys::sbrk(0, SBRK_LAZY) };
+    if cur == usize::MAX {
+        return null_mut();
+    }
+    // Pad up to a unit boundary, so consecutive chunks are adjacent and
+    // free() can merge them.
+    let pad = cur.wrapping_neg() & (UNIT - 1);
+    let bytes = match nu.checked_mul(UNIT).and_then(|b| b.checked_add(pad)) {
         Some(b) if b <= i32::MAX as usize => b,
         _ => return null_mut(), // sbrk takes a C int
     };
@@ -103,7 +110,13 @@ unsafe fn morecore(st: &mut State, nu: usize) -> *mut Header {
     if old == usize::MAX {
         return null_mut();
     }
+    // `old` is `cur` unless the break moved in between; either way use
+    // only whole units inside [old, old + bytes).
     let start = (old + UNIT - 1) & !(UNIT - 1);
+    let nu = (old + bytes - start) / UNIT;
+    if nu < 2 {
+        return null_mut();
+    }
     let hp = start as *mut Header;
     // SAFETY: [start, start + nu units) is freshly added to the process.
     unsafe {

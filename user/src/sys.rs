@@ -138,7 +138,12 @@ pub fn uptime() -> isize {
 /// `path` is a NUL-terminated string (or a deliberately bad address).
 pub unsafe fn open(path: *const u8, flags: i32) -> isize {
     // SAFETY: the kernel only reads the string.
-    unsafe { syscall(SYS_OPEN, [path as usize, flags as isize as usize, 0, 0, 0, 0]) }
+    unsafe {
+        syscall(
+            SYS_OPEN,
+            [path as usize, flags as isize as usize, 0, 0, 0, 0],
+        )
+    }
 }
 
 /// # Safety
@@ -155,7 +160,14 @@ pub unsafe fn mknod(path: *const u8, major: i16, minor: i16) -> isize {
     unsafe {
         syscall(
             SYS_MKNOD,
-            [path as usize, major as isize as usize, minor as isize as usize, 0, 0, 0],
+            [
+                path as usize,
+                major as isize as usize,
+                minor as isize as usize,
+                0,
+                0,
+                0,
+            ],
         )
     }
 }
@@ -189,7 +201,14 @@ pub fn close(fd: i32) -> isize {
 ///
 /// # Safety
 /// `MAP_FIXED` may replace memory that is in use.
-pub unsafe fn mmap(addr: usize, len: usize, prot: usize, flags: usize, fd: i32, off: isize) -> usize {
+pub unsafe fn mmap(
+    addr: usize,
+    len: usize,
+    prot: usize,
+    flags: usize,
+    fd: i32,
+    off: isize,
+) -> usize {
     // SAFETY: per the caller.
     unsafe {
         syscall(
@@ -230,7 +249,14 @@ pub unsafe fn ptdump(pid: i32, buf: *mut PtEntry, max: i32) -> isize {
     unsafe {
         syscall(
             SYS_PTDUMP,
-            [pid as isize as usize, buf as usize, max as isize as usize, 0, 0, 0],
+            [
+                pid as isize as usize,
+                buf as usize,
+                max as isize as usize,
+                0,
+                0,
+                0,
+            ],
         )
     }
 }

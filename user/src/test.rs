@@ -188,18 +188,37 @@ pub fn expect_killed(what: &str, f: impl FnOnce()) -> Result<(), String> {
     }
 }
 
+/// The message of a failed `ensure_eq!`, built out of line so that each
+/// check costs little code (test programs must fit in MAXFILE blocks).
+#[cold]
+#[inline(never)]
+pub fn mismatch(
+    what: core::fmt::Arguments<'_>,
+    got: &dyn core::fmt::Debug,
+    want: &dyn core::fmt::Debug,
+) -> String {
+    alloc::format!("{}: got {:?}, want {:?}", what, got, want)
+}
+
+/// The message of a failed `ensure!`, out of line like [`mismatch`].
+#[cold]
+#[inline(never)]
+pub fn failed(what: core::fmt::Arguments<'_>) -> String {
+    alloc::format!("{}", what)
+}
+
 /// `ensure!(cond, "format", args...)`: in a test, return `Err(message)`
 /// when `cond` is false.
 #[macro_export]
 macro_rules! ensure {
     ($cond:expr) => {
         if !$cond {
-            return Err($crate::alloc::format!("check failed: {}", stringify!($cond)));
+            return Err($crate::test::failed(format_args!("check failed: {}", stringify!($cond))));
         }
     };
     ($cond:expr, $($arg:tt)+) => {
         if !$cond {
-            return Err($crate::alloc::format!($($arg)+));
+            return Err($crate::test::failed(format_args!($($arg)+)));
         }
     };
 }
@@ -211,12 +230,7 @@ macro_rules! ensure_eq {
         match (&$got, &$want) {
             (g, w) => {
                 if *g != *w {
-                    return Err($crate::alloc::format!(
-                        "{}: got {:?}, want {:?}",
-                        $crate::alloc::format!($($arg)+),
-                        g,
-                        w
-                    ));
+                    return Err($crate::test::mismatch(format_args!($($arg)+), g, w));
                 }
             }
         }

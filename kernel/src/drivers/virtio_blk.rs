@@ -96,14 +96,18 @@ pub fn init() {
 }
 
 /// How many disks `init` found.
+#[allow(dead_code)] // for the swap disk
 pub fn count() -> usize {
     NDISKS.load(Ordering::Acquire)
 }
 
 /// Capacity of disk `dev` in BSIZE blocks (0 if there is no such disk).
+#[allow(dead_code)] // for the swap disk
 pub fn blocks(dev: usize) -> u64 {
     match DISKS.get(dev).map(|d| d.lock()) {
-        Some(g) => g.as_ref().map_or(0, |d| d.sectors / SECTORS_PER_BLOCK as u64),
+        Some(g) => g
+            .as_ref()
+            .map_or(0, |d| d.sectors / SECTORS_PER_BLOCK as u64),
         None => 0,
     }
 }
@@ -116,12 +120,18 @@ pub fn read_block(dev: usize, blockno: u32, buf: &mut [u8; BSIZE]) {
         // SAFETY: io's buffers are in the identity-mapped heap, nothing else
         // uses them while we hold the disk lock, and we wait for the request
         // to complete before touching them again.
-        let token = unsafe { d.blk.read_blocks_nb(sector, &mut io.req, &mut io.data, &mut io.resp) }
-            .unwrap_or_else(|e| panic!("virtio_blk{dev}: submit read of block {blockno}: {e:?}"));
+        let token = unsafe {
+            d.blk
+                .read_blocks_nb(sector, &mut io.req, &mut io.data, &mut io.resp)
+        }
+        .unwrap_or_else(|e| panic!("virtio_blk{dev}: submit read of block {blockno}: {e:?}"));
         wait(&mut d.blk, token);
         // SAFETY: the same buffers as submitted; the request has completed.
-        unsafe { d.blk.complete_read_blocks(token, &io.req, &mut io.data, &mut io.resp) }
-            .unwrap_or_else(|e| panic!("virtio_blk{dev}: read of block {blockno} failed: {e:?}"));
+        unsafe {
+            d.blk
+                .complete_read_blocks(token, &io.req, &mut io.data, &mut io.resp)
+        }
+        .unwrap_or_else(|e| panic!("virtio_blk{dev}: read of block {blockno} failed: {e:?}"));
         buf.copy_from_slice(&io.data);
     })
 }
@@ -133,12 +143,18 @@ pub fn write_block(dev: usize, blockno: u32, buf: &[u8; BSIZE]) {
         let io = &mut *d.io;
         io.data.copy_from_slice(buf);
         // SAFETY: as in read_block.
-        let token = unsafe { d.blk.write_blocks_nb(sector, &mut io.req, &io.data, &mut io.resp) }
-            .unwrap_or_else(|e| panic!("virtio_blk{dev}: submit write of block {blockno}: {e:?}"));
+        let token = unsafe {
+            d.blk
+                .write_blocks_nb(sector, &mut io.req, &io.data, &mut io.resp)
+        }
+        .unwrap_or_else(|e| panic!("virtio_blk{dev}: submit write of block {blockno}: {e:?}"));
         wait(&mut d.blk, token);
         // SAFETY: the same buffers as submitted; the request has completed.
-        unsafe { d.blk.complete_write_blocks(token, &io.req, &io.data, &mut io.resp) }
-            .unwrap_or_else(|e| panic!("virtio_blk{dev}: write of block {blockno} failed: {e:?}"));
+        unsafe {
+            d.blk
+                .complete_write_blocks(token, &io.req, &io.data, &mut io.resp)
+        }
+        .unwrap_or_else(|e| panic!("virtio_blk{dev}: write of block {blockno} failed: {e:?}"));
     })
 }
 
@@ -162,7 +178,9 @@ fn with_disk(dev: usize, blockno: u32, f: impl FnOnce(&mut Disk, usize)) {
         .get(dev)
         .unwrap_or_else(|| panic!("virtio_blk: no disk {dev}"))
         .lock();
-    let d = g.as_mut().unwrap_or_else(|| panic!("virtio_blk: no disk {dev}"));
+    let d = g
+        .as_mut()
+        .unwrap_or_else(|| panic!("virtio_blk: no disk {dev}"));
     let sector = blockno as usize * SECTORS_PER_BLOCK;
     if (sector + SECTORS_PER_BLOCK) as u64 > d.sectors {
         panic!("virtio_blk{dev}: block {blockno} is past the end of the disk");

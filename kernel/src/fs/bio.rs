@@ -91,7 +91,11 @@ unsafe impl Pod for abi::fs::Dirent {}
 fn bget(dev: usize, blockno: u32) -> Buf {
     let mut c = CACHE.lock();
     let idx = loop {
-        if let Some(i) = c.slots.iter().position(|s| s.dev == dev && s.blockno == blockno) {
+        if let Some(i) = c
+            .slots
+            .iter()
+            .position(|s| s.dev == dev && s.blockno == blockno)
+        {
             // Cached, whether or not in use (refcnt 0 keeps the identity).
             c.slots[i].refcnt += 1;
             break i;
@@ -141,10 +145,6 @@ pub fn bread(dev: usize, blockno: u32) -> Buf {
 impl Buf {
     pub fn blockno(&self) -> u32 {
         self.blockno
-    }
-
-    pub fn dev(&self) -> usize {
-        self.dev
     }
 
     pub fn data(&self) -> &[u8; BSIZE] {

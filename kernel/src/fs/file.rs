@@ -51,10 +51,6 @@ impl File {
         self.writable
     }
 
-    pub fn kind(&self) -> &Kind {
-        &self.kind
-    }
-
     /// The inode of a regular file (what mmap may map), else None.
     pub fn inode(&self) -> Option<&Inode> {
         match &self.kind {

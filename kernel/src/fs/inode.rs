@@ -118,7 +118,10 @@ impl Inode {
             let sb = super::sb();
             *d = bio::bread(self.dev, sb.iblock(self.inum)).read_pod(dinode_offset(self.inum));
             if d.typ == 0 {
-                panic!("ilock: inode {} has no type (corrupt file system)", self.inum);
+                panic!(
+                    "ilock: inode {} has no type (corrupt file system)",
+                    self.inum
+                );
             }
             let mut t = ITABLE.lock();
             t[self.idx].valid = true;
@@ -196,8 +199,9 @@ impl Drop for Inode {
     }
 }
 
-/// Allocate an inode of type `typ` on `dev` (xv6's ialloc): the returned
-/// inode is unlocked, with nlink 0 (so dropping it frees it again).
+/// Allocate an inode of type `typ` on `dev` (xv6's ialloc). It is returned
+/// unlocked with nlink 0: the caller locks it and sets nlink, and if it
+/// drops it unlinked (after locking) the inode is freed again.
 /// Must run inside a transaction.
 pub fn ialloc(dev: usize, typ: i16) -> Result<Inode, FsError> {
     let sb = super::sb();
@@ -217,10 +221,6 @@ pub fn ialloc(dev: usize, typ: i16) -> Result<Inode, FsError> {
 }
 
 impl InodeGuard<'_> {
-    pub fn inode(&self) -> &Inode {
-        self.ip
-    }
-
     pub fn inum(&self) -> u32 {
         self.ip.inum
     }
@@ -235,10 +235,6 @@ impl InodeGuard<'_> {
 
     pub fn major(&self) -> i16 {
         self.d.major
-    }
-
-    pub fn minor(&self) -> i16 {
-        self.d.minor
     }
 
     pub fn nlink(&self) -> i16 {

@@ -105,7 +105,9 @@ impl Inode {
         let mut tot = 0;
         while tot < n {
             let m = (n - tot).min(READ_CHUNK);
-            let Some(pos) = off.checked_add(tot) else { break };
+            let Some(pos) = off.checked_add(tot) else {
+                break;
+            };
             let r = self.lock().read(pos, &mut kbuf[..m]);
             if r == 0 {
                 break;

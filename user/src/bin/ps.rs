@@ -19,7 +19,10 @@ fn main(args: &[&str]) -> i32 {
             return 1;
         }
     };
-    println!("{:>5} {:>5} {:<6} {:>10} {:>8} NAME", "PID", "PPID", "STATE", "SIZE", "RES");
+    println!(
+        "{:>5} {:>5} {:<6} {:>10} {:>8} NAME",
+        "PID", "PPID", "STATE", "SIZE", "RES"
+    );
     for p in procs.iter().filter(|p| p.state != 0) {
         let n = p.name.iter().position(|&c| c == 0).unwrap_or(p.name.len());
         let name = String::from_utf8_lossy(&p.name[..n]);

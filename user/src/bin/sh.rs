@@ -2,7 +2,7 @@
 //!
 //! Grammar (xv6's):
 //! ```text
-//! line  := pipe { '&' } [ ';' line ]
+//! line  := pipe { '&' } [ ';' line ]      ('&' may also separate: a & b)
 //! pipe  := exec [ '|' pipe ]
 //! exec  := '(' line ')' redirs  |  { word | redir }
 //! redir := '<' word | '>' word | '>>' word
@@ -115,9 +115,18 @@ impl Parser {
 
     fn line(&mut self) -> Result<Cmd, String> {
         let mut cmd = self.pipe()?;
+        let mut back = false;
         while self.peek_sym("&") {
             self.pos += 1;
+            back = true;
+        }
+        if back {
             cmd = Cmd::Back(Box::new(cmd));
+            // Unlike xv6, `a & b` runs b too: '&' also separates commands.
+            if self.pos < self.toks.len() && !self.peek_sym(";)") {
+                let rest = self.line()?;
+                return Ok(Cmd::List(Box::new(cmd), Box::new(rest)));
+            }
         }
         if self.peek_sym(";") {
             self.pos += 1;

@@ -12,17 +12,30 @@
 #![no_std]
 #![no_main]
 
+// A crate root looks for modules beside itself, so point into usertests/.
+#[path = "usertests/badptr.rs"]
 mod badptr;
+#[path = "usertests/concurrent.rs"]
 mod concurrent;
+#[path = "usertests/dirs.rs"]
 mod dirs;
+#[path = "usertests/diskfull.rs"]
 mod diskfull;
+#[path = "usertests/exec.rs"]
 mod exec;
+#[path = "usertests/files.rs"]
 mod files;
+#[path = "usertests/leak.rs"]
 mod leak;
+#[path = "usertests/oom.rs"]
 mod oom;
+#[path = "usertests/pipes.rs"]
 mod pipes;
+#[path = "usertests/procs.rs"]
 mod procs;
+#[path = "usertests/sbrk.rs"]
 mod sbrk;
+#[path = "usertests/util.rs"]
 mod util;
 
 use ulib::prelude::*;

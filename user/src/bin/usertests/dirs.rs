@@ -30,7 +30,11 @@ fn dirtest() -> TestResult {
     let dot = ok(fs::stat("."), "stat .")?;
     ensure_eq!(dot.ino, st.ino, ". inside dir0");
     ok(fs::chdir(".."), "chdir ..")?;
-    ensure_eq!(ok(fs::stat(".."), "stat ..")?.ino, ROOTINO, "back at the root");
+    ensure_eq!(
+        ok(fs::stat(".."), "stat ..")?.ino,
+        ROOTINO,
+        "back at the root"
+    );
     ok(fs::unlink("dir0"), "unlink dir0")?;
     must_fail(fs::chdir("dir0"), "chdir to a removed dir")
 }
@@ -45,7 +49,10 @@ fn subdir() -> TestResult {
     ok(fs::write_file("dd/dd/ff", b"FF"), "create dd/dd/ff")?;
     let data = ok(fs::read_file("dd/dd/../ff"), "open dd/dd/../ff")?;
     ensure_eq!(data, b"ff".to_vec(), "dd/dd/../ff is dd/ff");
-    ok(fs::link("dd/dd/ff", "dd/dd/ffff"), "link dd/dd/ff dd/dd/ffff")?;
+    ok(
+        fs::link("dd/dd/ff", "dd/dd/ffff"),
+        "link dd/dd/ff dd/dd/ffff",
+    )?;
     ok(fs::unlink("dd/dd/ff"), "unlink dd/dd/ff")?;
     must_fail(fs::open("dd/dd/ff", O_RDONLY), "open of unlinked dd/dd/ff")?;
     ok(fs::chdir("dd"), "chdir dd")?;
@@ -56,14 +63,26 @@ fn subdir() -> TestResult {
     let data = ok(fs::read_file("dd/dd/ffff"), "open dd/dd/ffff")?;
     ensure_eq!(data, b"FF".to_vec(), "contents through the new link");
     must_fail(fs::open("dd/dd/ff", O_RDONLY), "open of unlinked dd/dd/ff")?;
-    must_fail(fs::open("dd/ff/ff", O_CREATE | O_RDWR), "create under a file")?;
-    must_fail(fs::open("dd/xx/ff", O_CREATE | O_RDWR), "create under a missing dir")?;
+    must_fail(
+        fs::open("dd/ff/ff", O_CREATE | O_RDWR),
+        "create under a file",
+    )?;
+    must_fail(
+        fs::open("dd/xx/ff", O_CREATE | O_RDWR),
+        "create under a missing dir",
+    )?;
     must_fail(fs::open("dd", O_CREATE), "open of a dir with O_CREATE")?;
     must_fail(fs::open("dd", O_RDWR), "open of a dir O_RDWR")?;
     must_fail(fs::open("dd", O_WRONLY), "open of a dir O_WRONLY")?;
     must_fail(fs::link("dd/ff/ff", "dd/dd/xx"), "link from under a file")?;
-    must_fail(fs::link("dd/xx/ff", "dd/dd/xx"), "link from under a missing dir")?;
-    must_fail(fs::link("dd/ff", "dd/dd/ffff"), "link onto an existing name")?;
+    must_fail(
+        fs::link("dd/xx/ff", "dd/dd/xx"),
+        "link from under a missing dir",
+    )?;
+    must_fail(
+        fs::link("dd/ff", "dd/dd/ffff"),
+        "link onto an existing name",
+    )?;
     must_fail(fs::mkdir("dd/ff/ff"), "mkdir under a file")?;
     must_fail(fs::mkdir("dd/xx/ff"), "mkdir under a missing dir")?;
     must_fail(fs::mkdir("dd/dd/ffff"), "mkdir over an existing file")?;
@@ -109,7 +128,11 @@ fn dirfile() -> TestResult {
 /// ".." everywhere, including the root's (which is the root).
 fn dotdot() -> TestResult {
     ensure_eq!(ok(fs::stat("/.."), "stat /..")?.ino, ROOTINO, "/.. is /");
-    ensure_eq!(ok(fs::stat("/../../.."), "stat /../../..")?.ino, ROOTINO, "/../../..");
+    ensure_eq!(
+        ok(fs::stat("/../../.."), "stat /../../..")?.ino,
+        ROOTINO,
+        "/../../.."
+    );
     ok(fs::mkdir("dotdot"), "mkdir")?;
     ok(fs::mkdir("dotdot/sub"), "mkdir sub")?;
     let top = ok(fs::stat("dotdot"), "stat dotdot")?.ino;
@@ -117,9 +140,17 @@ fn dotdot() -> TestResult {
     ensure_eq!(ok(fs::stat(".."), "stat ..")?.ino, top, ".. of dotdot/sub");
     ensure_eq!(ok(fs::stat("../.."), "stat ../..")?.ino, ROOTINO, "../..");
     ok(fs::write_file("../f", b"up"), "create ../f")?;
-    ensure_eq!(ok(fs::read_file("/dotdot/f"), "read")?, b"up".to_vec(), "file made via ..");
+    ensure_eq!(
+        ok(fs::read_file("/dotdot/f"), "read")?,
+        b"up".to_vec(),
+        "file made via .."
+    );
     ok(fs::chdir("../../../.."), "chdir above the root")?;
-    ensure_eq!(ok(fs::stat("."), "stat .")?.ino, ROOTINO, "cwd above the root is /");
+    ensure_eq!(
+        ok(fs::stat("."), "stat .")?.ino,
+        ROOTINO,
+        "cwd above the root is /"
+    );
     // A directory's ".." entry counts as a link to its parent.
     let names: Vec<Vec<u8>> = ok(fs::read_dir("dotdot/sub"), "read dir")?
         .iter()
@@ -140,7 +171,10 @@ fn fourteen() -> TestResult {
     const B: &str = "123456789012345"; // one more: same name as A
     ensure_eq!(A.len(), DIRSIZ, "test setup");
     ok(fs::mkdir(A), "mkdir 12345678901234")?;
-    ok(fs::mkdir(&format!("{}/{}", A, B)), "mkdir 12345678901234/123456789012345")?;
+    ok(
+        fs::mkdir(&format!("{}/{}", A, B)),
+        "mkdir 12345678901234/123456789012345",
+    )?;
     ok(
         fs::write_file(&format!("{}/{}/{}", B, B, B), b""),
         "create 123456789012345/123456789012345/123456789012345",
@@ -150,8 +184,14 @@ fn fourteen() -> TestResult {
         "open 12345678901234/12345678901234/12345678901234",
     )?;
     let _ = fs::close(fd);
-    must_fail(fs::mkdir(&format!("{}/{}", A, A)), "mkdir 12345678901234/12345678901234")?;
-    must_fail(fs::mkdir(&format!("{}/{}", B, A)), "mkdir 123456789012345/12345678901234")?;
+    must_fail(
+        fs::mkdir(&format!("{}/{}", A, A)),
+        "mkdir 12345678901234/12345678901234",
+    )?;
+    must_fail(
+        fs::mkdir(&format!("{}/{}", B, A)),
+        "mkdir 123456789012345/12345678901234",
+    )?;
     // Clean up (some of these are aliases and fail; that's fine).
     remove(&format!("{}/{}", B, A));
     remove(&format!("{}/{}", A, A));
@@ -167,8 +207,7 @@ fn fourteen() -> TestResult {
 fn iref() -> TestResult {
     const N: usize = 51; // xv6's NINODE + 1
     for i in 0..N {
-        ok(fs::mkdir("irefd"), "mkdir irefd")
-            .map_err(|e| format!("{} at depth {}", e, i))?;
+        ok(fs::mkdir("irefd"), "mkdir irefd").map_err(|e| format!("{} at depth {}", e, i))?;
         ok(fs::chdir("irefd"), "chdir irefd")?;
         let _ = fs::mkdir("");
         let _ = fs::link("/echo", "");
@@ -227,7 +266,11 @@ fn bigdir() -> TestResult {
     for i in 0..N {
         ok(fs::link("bd", &name(i)), "link").map_err(|e| format!("{} #{}", e, i))?;
     }
-    ensure_eq!(ok(fs::stat("bd"), "stat")?.nlink as usize, N + 1, "nlink of bd");
+    ensure_eq!(
+        ok(fs::stat("bd"), "stat")?.nlink as usize,
+        N + 1,
+        "nlink of bd"
+    );
     let entries = ok(fs::read_dir("."), "read dir")?;
     ensure_eq!(entries.len(), N + 3, "entries (. .. bd and the links)");
     for i in 0..N {

@@ -43,7 +43,11 @@ fn echo_to_file(out: &str, args: &[&str]) -> Result<(i32, Vec<u8>), String> {
 /// xv6 exectest: exec with arguments and a redirected stdout.
 fn exectest() -> TestResult {
     let (status, data) = echo_to_file("echo-ok", &["echo", "OK"])?;
-    ensure_eq!(status, 0, "echo's status (2: fd 1 not reused, 3: exec failed)");
+    ensure_eq!(
+        status,
+        0,
+        "echo's status (2: fd 1 not reused, 3: exec failed)"
+    );
     ensure_eq!(String::from_utf8_lossy(&data), "OK\n", "echo's output");
     Ok(())
 }
@@ -61,7 +65,11 @@ fn execargs() -> TestResult {
     // Empty strings are arguments too.
     let (status, data) = echo_to_file("execargs-out", &["echo", "", "x", ""])?;
     ensure_eq!(status, 0, "echo's status");
-    ensure_eq!(String::from_utf8_lossy(&data), " x \n", "echo's output with empty args");
+    ensure_eq!(
+        String::from_utf8_lossy(&data),
+        " x \n",
+        "echo's output with empty args"
+    );
     Ok(())
 }
 
@@ -78,7 +86,12 @@ fn execbigargs() -> TestResult {
     let (status, data) = echo_to_file("bigargs-out", &args)?;
     ensure_eq!(status, 0, "echo's status");
     let want = args[1..].join(" ") + "\n";
-    ensure!(data == want.as_bytes(), "echo printed {} bytes, want {}", data.len(), want.len());
+    ensure!(
+        data == want.as_bytes(),
+        "echo printed {} bytes, want {}",
+        data.len(),
+        want.len()
+    );
     Ok(())
 }
 
@@ -92,7 +105,11 @@ fn execmissing() -> TestResult {
     let p = cstr("/no-such-program");
     let argv = [p.as_ptr(), null()];
     // SAFETY: valid strings and array.
-    ensure_eq!(unsafe { sys::exec(p.as_ptr(), argv.as_ptr()) }, -1, "raw exec");
+    ensure_eq!(
+        unsafe { sys::exec(p.as_ptr(), argv.as_ptr()) },
+        -1,
+        "raw exec"
+    );
     ensure_eq!(&MARKER, b"live", "memory after failed exec");
     Ok(())
 }
@@ -111,22 +128,36 @@ fn exec_must_fail(path: &str, what: &str) -> TestResult {
     })?;
     match status_of(pid)? {
         0 => Ok(()),
-        s => Err(format!("exec of {}: child status {} (exec did not fail cleanly)", what, s)),
+        s => Err(format!(
+            "exec of {}: child status {} (exec did not fail cleanly)",
+            what, s
+        )),
     }
 }
 
 fn execnonelf() -> TestResult {
-    ok(fs::write_file("nonelf-script", b"#!/sh\necho hi\n"), "create")?;
+    ok(
+        fs::write_file("nonelf-script", b"#!/sh\necho hi\n"),
+        "create",
+    )?;
     exec_must_fail("nonelf-script", "a text file")?;
     ok(fs::write_file("nonelf-empty", b""), "create")?;
     exec_must_fail("nonelf-empty", "an empty file")?;
     ok(fs::write_file("nonelf-short", b"\x7fEL"), "create")?;
     exec_must_fail("nonelf-short", "a 3-byte file")?;
-    ok(fs::write_file("nonelf-magic", &[0x7f, b'E', b'L', b'F', 2, 1, 1]), "create")?;
+    ok(
+        fs::write_file("nonelf-magic", &[0x7f, b'E', b'L', b'F', 2, 1, 1]),
+        "create",
+    )?;
     exec_must_fail("nonelf-magic", "a truncated ELF header")?;
     exec_must_fail("/", "a directory")?;
     exec_must_fail("console", "a device")?;
-    for f in ["nonelf-script", "nonelf-empty", "nonelf-short", "nonelf-magic"] {
+    for f in [
+        "nonelf-script",
+        "nonelf-empty",
+        "nonelf-short",
+        "nonelf-magic",
+    ] {
         ok(fs::unlink(f), "unlink")?;
     }
     Ok(())
@@ -149,7 +180,7 @@ fn elf(vaddr: u64, filesz: u64, memsz: u64, phoff: u64) -> Vec<u8> {
     e.extend_from_slice(&56u16.to_le_bytes()); // phentsize
     e.extend_from_slice(&1u16.to_le_bytes()); // phnum
     e.extend_from_slice(&[0; 6]); // shentsize, shnum, shstrndx
-    // Program header.
+                                  // Program header.
     e.extend_from_slice(&1u32.to_le_bytes()); // PT_LOAD
     e.extend_from_slice(&5u32.to_le_bytes()); // R+X
     e.extend_from_slice(&0u64.to_le_bytes()); // offset
@@ -167,13 +198,21 @@ fn execbadelf() -> TestResult {
     let max = MAXVA as u64;
     let cases: [(&str, Vec<u8>); 6] = [
         ("memsz < filesz", elf(0, 256, 16, 64)),
-        ("vaddr + memsz overflows", elf(0x1000, 0, u64::MAX - 0x800, 64)),
+        (
+            "vaddr + memsz overflows",
+            elf(0x1000, 0, u64::MAX - 0x800, 64),
+        ),
         ("unaligned vaddr", elf(0x1234, 0, 0x1000, 64)),
         ("segment at MAXVA", elf(max, 0, 0x1000, 64)),
         ("program header past the end", elf(0, 0, 0x1000, 4096)),
         (
             "segment over the trapframe",
-            elf(TRAPFRAME as u64 - PAGE_SIZE as u64, 0, 3 * PAGE_SIZE as u64, 64),
+            elf(
+                TRAPFRAME as u64 - PAGE_SIZE as u64,
+                0,
+                3 * PAGE_SIZE as u64,
+                64,
+            ),
         ),
     ];
     for (what, bytes) in cases.iter() {
@@ -211,7 +250,14 @@ fn exectoomanyargs() -> TestResult {
 fn execbadargv() -> TestResult {
     let p = cstr("/echo");
     let a = cstr("echo");
-    for bad in [0x8000_0000usize, MAXVA - 1, MAXVA, TRAPFRAME, usize::MAX, 0x10_0000_0000] {
+    for bad in [
+        0x8000_0000usize,
+        MAXVA - 1,
+        MAXVA,
+        TRAPFRAME,
+        usize::MAX,
+        0x10_0000_0000,
+    ] {
         let argv = [a.as_ptr(), bad as *const u8, null()];
         // SAFETY: deliberately bad pointer; the kernel must refuse it.
         let r = unsafe { sys::exec(p.as_ptr(), argv.as_ptr()) };

@@ -36,7 +36,10 @@ fn opentest() -> TestResult {
     // SAFETY: NUL-terminated path.
     let r = unsafe { sys::open(b"doesnotexist\0".as_ptr(), O_RDONLY) };
     ensure_eq!(r, -1, "raw open of a missing file");
-    must_fail(fs::open("doesnotexist/x", O_CREATE | O_RDWR), "create under a missing dir")?;
+    must_fail(
+        fs::open("doesnotexist/x", O_CREATE | O_RDWR),
+        "create under a missing dir",
+    )?;
     Ok(())
 }
 
@@ -89,12 +92,24 @@ fn writebig() -> TestResult {
         buf[BSIZE - 1] = i as u8;
         ensure_eq!(fd.write(&buf), Ok(BSIZE), "write of block {}", i);
     }
-    ensure!(fd.write(b"x").is_err(), "write past MAXFILE blocks succeeded");
-    ensure_eq!(ok(fd.fstat(), "fstat")?.size, (MAXFILE * BSIZE) as u64, "size");
+    ensure!(
+        fd.write(b"x").is_err(),
+        "write past MAXFILE blocks succeeded"
+    );
+    ensure_eq!(
+        ok(fd.fstat(), "fstat")?.size,
+        (MAXFILE * BSIZE) as u64,
+        "size"
+    );
     drop(fd);
     let fd = ok(Fd::open("writebig", O_RDONLY), "reopen")?;
     for i in 0..MAXFILE {
-        ensure_eq!(ok(fd.read_full(&mut buf), "read")?, BSIZE, "read of block {}", i);
+        ensure_eq!(
+            ok(fd.read_full(&mut buf), "read")?,
+            BSIZE,
+            "read of block {}",
+            i
+        );
         let got = u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]);
         ensure_eq!(got as usize, i, "block number in block {}", i);
         ensure_eq!(buf[BSIZE - 1], i as u8, "last byte of block {}", i);
@@ -165,7 +180,11 @@ fn truncate1() -> TestResult {
     let fd1 = ok(Fd::open("truncfile", O_WRONLY | O_TRUNC), "open O_TRUNC")?;
     let fd3 = ok(Fd::open("truncfile", O_RDONLY), "open")?;
     ensure_eq!(fd3.read(&mut buf), Ok(0), "read of truncated file");
-    ensure_eq!(fd2.read(&mut buf), Ok(0), "read at old offset after truncation");
+    ensure_eq!(
+        fd2.read(&mut buf),
+        Ok(0),
+        "read at old offset after truncation"
+    );
     ensure_eq!(fd1.write(b"abcdef"), Ok(6), "write after truncation");
     ensure_eq!(fd3.read(&mut buf), Ok(6), "read of rewritten file");
     ensure_eq!(&buf[..6], b"abcdef", "contents");
@@ -182,7 +201,11 @@ fn truncate2() -> TestResult {
     ensure_eq!(fd1.write(b"abcd"), Ok(4), "write");
     let fd2 = ok(Fd::open("truncfile2", O_TRUNC | O_WRONLY), "open O_TRUNC")?;
     let r = fd1.write(b"x");
-    ensure!(r.is_err(), "write past the end of a truncated file returned {:?}", r);
+    ensure!(
+        r.is_err(),
+        "write past the end of a truncated file returned {:?}",
+        r
+    );
     drop(fd2);
     drop(fd1);
     ok(fs::unlink("truncfile2"), "unlink")
@@ -204,7 +227,11 @@ fn unlinkread() -> TestResult {
     ensure_eq!(&buf[..5], b"hello", "contents of unlinked file");
     ensure_eq!(fd.write(&buf[..10]), Ok(10), "write to unlinked file");
     drop(fd);
-    ensure_eq!(ok(fs::read_file("unlinkread"), "read new")?, b"yyy".to_vec(), "new file");
+    ensure_eq!(
+        ok(fs::read_file("unlinkread"), "read new")?,
+        b"yyy".to_vec(),
+        "new file"
+    );
     ok(fs::unlink("unlinkread"), "unlink")
 }
 
@@ -218,11 +245,23 @@ fn linktest() -> TestResult {
     ok(fs::link("lf1", "lf2"), "link lf1 lf2")?;
     let st = ok(fs::stat("lf2"), "stat lf2")?;
     ensure_eq!(st.nlink, 2, "nlink after link");
-    ensure_eq!(st.ino, ok(fs::stat("lf1"), "stat lf1")?.ino, "both names, one inode");
+    ensure_eq!(
+        st.ino,
+        ok(fs::stat("lf1"), "stat lf1")?.ino,
+        "both names, one inode"
+    );
     ok(fs::unlink("lf1"), "unlink lf1")?;
     must_fail(fs::open("lf1", O_RDONLY), "open of unlinked lf1")?;
-    ensure_eq!(ok(fs::stat("lf2"), "stat lf2")?.nlink, 1, "nlink after unlink");
-    ensure_eq!(ok(fs::read_file("lf2"), "read lf2")?, b"hello".to_vec(), "contents");
+    ensure_eq!(
+        ok(fs::stat("lf2"), "stat lf2")?.nlink,
+        1,
+        "nlink after unlink"
+    );
+    ensure_eq!(
+        ok(fs::read_file("lf2"), "read lf2")?,
+        b"hello".to_vec(),
+        "contents"
+    );
     must_fail(fs::link("lf2", "lf2"), "link to an existing name")?;
     ok(fs::unlink("lf2"), "unlink lf2")?;
     must_fail(fs::link("lf2", "lf1"), "link of a missing file")?;
@@ -250,7 +289,11 @@ fn fstat() -> TestResult {
     let root = ok(fs::stat("/"), "stat /")?;
     ensure_eq!(root.typ, T_DIR, "type of /");
     ensure_eq!(root.ino, abi::fs::ROOTINO, "ino of /");
-    ensure!(root.size > 0 && root.size % 16 == 0, "size of / is {}", root.size);
+    ensure!(
+        root.size > 0 && root.size % 16 == 0,
+        "size of / is {}",
+        root.size
+    );
     ensure!(root.nlink >= 1, "nlink of / is {}", root.nlink);
     let dev = ok(fs::fstat(0), "fstat of fd 0")?;
     ensure_eq!(dev.typ, T_DEVICE, "type of the console");
@@ -265,13 +308,25 @@ fn readonly() -> TestResult {
     drop(fd);
     let r = ok(Fd::open("readonly", O_RDONLY), "open read-only")?;
     // SAFETY: the buffer is valid for reading.
-    ensure_eq!(unsafe { sys::write(r.raw(), b"x".as_ptr(), 1) }, -1, "write to O_RDONLY fd");
+    ensure_eq!(
+        unsafe { sys::write(r.raw(), b"x".as_ptr(), 1) },
+        -1,
+        "write to O_RDONLY fd"
+    );
     let w = ok(Fd::open("readonly", O_WRONLY), "open write-only")?;
     let mut buf = [0u8; 4];
     // SAFETY: buf is valid for writing.
-    ensure_eq!(unsafe { sys::read(w.raw(), buf.as_mut_ptr(), 4) }, -1, "read from O_WRONLY fd");
+    ensure_eq!(
+        unsafe { sys::read(w.raw(), buf.as_mut_ptr(), 4) },
+        -1,
+        "read from O_WRONLY fd"
+    );
     drop((r, w));
-    ensure_eq!(ok(fs::read_file("readonly"), "read")?, b"data".to_vec(), "contents unchanged");
+    ensure_eq!(
+        ok(fs::read_file("readonly"), "read")?,
+        b"data".to_vec(),
+        "contents unchanged"
+    );
     ok(fs::unlink("readonly"), "unlink")?;
 
     must_fail(fs::open(".", O_WRONLY), "open . O_WRONLY")?;
@@ -284,7 +339,15 @@ fn readonly() -> TestResult {
 
 fn badfd() -> TestResult {
     let mut buf = [0u8; 8];
-    for fd in [-1, 3, NOFILE as i32 - 1, NOFILE as i32, 100, i32::MAX, i32::MIN] {
+    for fd in [
+        -1,
+        3,
+        NOFILE as i32 - 1,
+        NOFILE as i32,
+        100,
+        i32::MAX,
+        i32::MIN,
+    ] {
         // SAFETY: buf is valid; the kernel must reject the descriptor.
         unsafe {
             ensure_eq!(sys::read(fd, buf.as_mut_ptr(), 8), -1, "read fd {}", fd);
@@ -311,9 +374,17 @@ fn dup() -> TestResult {
     ensure_eq!(fd.write(b"ab"), Ok(2), "write via original");
     ensure_eq!(d.write(b"cd"), Ok(2), "write via dup");
     drop(fd);
-    ensure_eq!(d.write(b"ef"), Ok(2), "write via dup after closing original");
+    ensure_eq!(
+        d.write(b"ef"),
+        Ok(2),
+        "write via dup after closing original"
+    );
     drop(d);
-    ensure_eq!(ok(fs::read_file("duptest"), "read")?, b"abcdef".to_vec(), "contents");
+    ensure_eq!(
+        ok(fs::read_file("duptest"), "read")?,
+        b"abcdef".to_vec(),
+        "contents"
+    );
     // A read offset is shared too.
     let r = ok(Fd::open("duptest", O_RDONLY), "open")?;
     let r2 = ok(r.dup(), "dup")?;
@@ -362,7 +433,10 @@ fn mknod() -> TestResult {
     ok(fs::mknod("mknodtest", abi::CONSOLE_MAJOR, 0), "mknod")?;
     let st = ok(fs::stat("mknodtest"), "stat")?;
     ensure_eq!(st.typ, T_DEVICE, "type of the node");
-    must_fail(fs::mknod("mknodtest", abi::CONSOLE_MAJOR, 0), "mknod of an existing name")?;
+    must_fail(
+        fs::mknod("mknodtest", abi::CONSOLE_MAJOR, 0),
+        "mknod of an existing name",
+    )?;
     ok(fs::unlink("mknodtest"), "unlink")
 }
 
@@ -403,19 +477,53 @@ fn longpath() -> TestResult {
         let argv = [q.as_ptr(), core::ptr::null()];
         // SAFETY: NUL-terminated strings; the kernel must reject the length.
         unsafe {
-            ensure_eq!(sys::open(d.as_ptr(), O_RDONLY), -1, "open of a {}-byte path", len);
+            ensure_eq!(
+                sys::open(d.as_ptr(), O_RDONLY),
+                -1,
+                "open of a {}-byte path",
+                len
+            );
             ensure_eq!(sys::chdir(d.as_ptr()), -1, "chdir to a {}-byte path", len);
-            ensure_eq!(sys::open(f.as_ptr(), O_CREATE | O_RDWR), -1, "create, {} bytes", len);
+            ensure_eq!(
+                sys::open(f.as_ptr(), O_CREATE | O_RDWR),
+                -1,
+                "create, {} bytes",
+                len
+            );
             ensure_eq!(sys::mkdir(f.as_ptr()), -1, "mkdir of a {}-byte path", len);
             ensure_eq!(sys::unlink(f.as_ptr()), -1, "unlink of a {}-byte path", len);
-            ensure_eq!(sys::link(q.as_ptr(), f.as_ptr()), -1, "link to a {}-byte path", len);
-            ensure_eq!(sys::link(f.as_ptr(), q.as_ptr()), -1, "link from a {}-byte path", len);
-            ensure_eq!(sys::mknod(f.as_ptr(), 1, 0), -1, "mknod of a {}-byte path", len);
-            ensure_eq!(sys::exec(f.as_ptr(), argv.as_ptr()), -1, "exec of a {}-byte path", len);
+            ensure_eq!(
+                sys::link(q.as_ptr(), f.as_ptr()),
+                -1,
+                "link to a {}-byte path",
+                len
+            );
+            ensure_eq!(
+                sys::link(f.as_ptr(), q.as_ptr()),
+                -1,
+                "link from a {}-byte path",
+                len
+            );
+            ensure_eq!(
+                sys::mknod(f.as_ptr(), 1, 0),
+                -1,
+                "mknod of a {}-byte path",
+                len
+            );
+            ensure_eq!(
+                sys::exec(f.as_ptr(), argv.as_ptr()),
+                -1,
+                "exec of a {}-byte path",
+                len
+            );
         }
     }
     // The library refuses too, before asking the kernel.
     let long = "a".repeat(MAXPATH);
-    ensure_eq!(fs::open(&long, O_RDONLY), Err(ulib::Error::PathTooLong), "fs::open");
+    ensure_eq!(
+        fs::open(&long, O_RDONLY),
+        Err(ulib::Error::PathTooLong),
+        "fs::open"
+    );
     Ok(())
 }

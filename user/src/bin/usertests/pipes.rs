@@ -1,7 +1,6 @@
 //! Pipes: data integrity, end of file, closed readers, descriptor reuse.
 
 use crate::util::*;
-use ulib::prelude::*;
 use ulib::test::Test;
 use ulib::{ensure, ensure_eq, fs, process, sys};
 
@@ -110,7 +109,11 @@ fn pipeeof() -> TestResult {
     })?;
     let _ = fs::close(w);
     let mut buf = [0u8; 200];
-    ensure_eq!(ok(fs::read_full(r, &mut buf), "read")?, 100, "bytes before EOF");
+    ensure_eq!(
+        ok(fs::read_full(r, &mut buf), "read")?,
+        100,
+        "bytes before EOF"
+    );
     ensure_eq!(fs::read(r, &mut buf), Ok(0), "read after writer exited");
     ensure_eq!(fs::read(r, &mut buf), Ok(0), "read again");
     ensure_eq!(status_of(pid)?, 0, "writer status");
@@ -140,7 +143,11 @@ fn pipeeofdup() -> TestResult {
     let _ = fs::close(w);
     let _ = fs::close(w2);
     let mut buf = [0u8; 16];
-    ensure_eq!(ok(fs::read_full(r, &mut buf), "read")?, 4, "bytes from the late writer");
+    ensure_eq!(
+        ok(fs::read_full(r, &mut buf), "read")?,
+        4,
+        "bytes from the late writer"
+    );
     ensure_eq!(&buf[..4], b"late", "contents");
     ensure_eq!(status_of(pid)?, 0, "writer status");
     let _ = fs::close(r);
@@ -184,8 +191,16 @@ fn pipereaderexits() -> TestResult {
     ensure_eq!(ok(fs::read_full(r, &mut buf), "read")?, 100, "first bytes");
     ok(fs::close(r), "close read end")?;
     let mut res = [0u8; 8];
-    ensure_eq!(ok(fs::read_full(sr, &mut res), "read status")?, 8, "writer's report");
-    ensure_eq!(i64::from_le_bytes(res), -1, "blocked write after the reader closed");
+    ensure_eq!(
+        ok(fs::read_full(sr, &mut res), "read status")?,
+        8,
+        "writer's report"
+    );
+    ensure_eq!(
+        i64::from_le_bytes(res),
+        -1,
+        "blocked write after the reader closed"
+    );
     ensure_eq!(status_of(pid)?, 0, "writer status");
     let _ = fs::close(sr);
     Ok(())
@@ -196,7 +211,15 @@ fn pipefds() -> TestResult {
     let low = lowest_free_fd()?;
     for i in 0..100 {
         let [r, w] = ok(fs::pipe(), "pipe")?;
-        ensure!(r == low && w == low + 1, "pipe {} got fds {} {}, expected {} {}", i, r, w, low, low + 1);
+        ensure!(
+            r == low && w == low + 1,
+            "pipe {} got fds {} {}, expected {} {}",
+            i,
+            r,
+            w,
+            low,
+            low + 1
+        );
         ok(fs::close(r), "close")?;
         ok(fs::close(w), "close")?;
     }

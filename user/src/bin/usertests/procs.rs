@@ -114,8 +114,16 @@ fn getpid() -> TestResult {
     })?;
     let _ = fs::close(w);
     let mut buf = [0u8; 4];
-    ensure_eq!(ok(fs::read_full(r, &mut buf), "read")?, 4, "bytes from child");
-    ensure_eq!(i32::from_le_bytes(buf), pid, "child's getpid vs fork's result");
+    ensure_eq!(
+        ok(fs::read_full(r, &mut buf), "read")?,
+        4,
+        "bytes from child"
+    );
+    ensure_eq!(
+        i32::from_le_bytes(buf),
+        pid,
+        "child's getpid vs fork's result"
+    );
     ensure!(pid != process::getpid(), "child has the parent's pid");
     ensure_eq!(status_of(pid)?, 0, "child status");
     let _ = fs::close(r);
@@ -219,7 +227,12 @@ fn reparent2() -> TestResult {
     for i in 0..400 {
         let pid = match process::fork() {
             Ok(pid) => pid,
-            Err(_) => return Err(format!("fork failed at iteration {}: orphans not reaped?", i)),
+            Err(_) => {
+                return Err(format!(
+                    "fork failed at iteration {}: orphans not reaped?",
+                    i
+                ))
+            }
         };
         if pid == 0 {
             let _ = process::fork();

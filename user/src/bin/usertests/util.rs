@@ -62,18 +62,6 @@ pub fn spawn(f: impl FnOnce() -> i32) -> Result<i32, String> {
     process::spawn(f).map_err(|e| format!("fork: {}", e))
 }
 
-/// Turns a child's test result into an exit status, printing the reason
-/// (one write) when it failed so the parent's message can point at it.
-pub fn child_result(r: TestResult) -> i32 {
-    match r {
-        Ok(()) => 0,
-        Err(why) => {
-            eprintln!("usertests child: {}", why);
-            1
-        }
-    }
-}
-
 /// A byte pattern that differs per position and seed.
 pub fn pattern(seed: usize, i: usize) -> u8 {
     (i.wrapping_mul(31).wrapping_add(seed.wrapping_mul(7)) % 251) as u8
