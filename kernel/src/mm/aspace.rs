@@ -100,54 +100,25 @@ impl AddressSpace {
         }
         let (old_top, new_top) = (page_round_up(old), page_round_up(new));
         if new_top > old_top {
-            if self.vmas.overlaps(old_top, new_top) {
+            // A new area above the old top; the set merges it with the heap
+            // below when they match (a hole munmapped in the heap stays a hole).
+            let area = Vma::new(old_top, new_top, Perm::R | Perm::W, VmaFlags::HEAP, Backing::Anon);
+            if self.vmas.insert(area).is_err() {
                 return None;
             }
-            self.set_heap_end(new_top);
             if eager {
-                let mut va = old_top;
-                while va < new_top {
+                for va in (old_top..new_top).step_by(PAGE_SIZE) {
                     if super::fault::zero_fill(self, va, Perm::R | Perm::W).is_err() {
-                        self.release_pages(old_top, va);
-                        self.set_heap_end(old_top);
+                        self.unmap(old_top, new_top);
                         return None;
                     }
-                    va += PAGE_SIZE;
                 }
             }
         } else if new_top < old_top {
-            self.release_pages(new_top, old_top);
-            self.set_heap_end(new_top);
+            self.unmap(new_top, old_top);
         }
         self.brk = new;
         Some(old)
-    }
-
-    /// Make the heap area end at `top` (page-aligned), creating or removing it.
-    fn set_heap_end(&mut self, top: usize) {
-        let start = self.heap_start;
-        let exists = self.vmas.find(start).is_some_and(|v| v.start == start);
-        if top == start {
-            if exists {
-                self.vmas.remove_range(start, usize::MAX.min(self.vma_end(start)));
-            }
-        } else if exists {
-            self.vmas.set_end(start, top).expect("heap resize checked");
-        } else {
-            self.vmas
-                .insert(Vma::new(
-                    start,
-                    top,
-                    Perm::R | Perm::W,
-                    VmaFlags::HEAP,
-                    Backing::Anon,
-                ))
-                .expect("heap insert checked");
-        }
-    }
-
-    fn vma_end(&self, start: usize) -> usize {
-        self.vmas.find(start).map_or(start, |v| v.end)
     }
 
     /// Frames mapped by user pages (for `procs`).

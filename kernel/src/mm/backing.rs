@@ -14,6 +14,9 @@ pub enum Backing {
         /// the area reads as zeros (an ELF segment's bss, or the tail of a
         /// file's last page). `usize::MAX` = up to the file's end.
         file_bytes: usize,
+        /// The file was opened for writing: a shared mapping may be made
+        /// writable (by mmap or later by mprotect).
+        may_write: bool,
     },
 }
 
@@ -25,7 +28,9 @@ impl vm::Backing for Backing {
                 inode,
                 offset,
                 file_bytes,
+                may_write,
             } => Backing::File {
+                may_write: *may_write,
                 inode: inode.clone(),
                 offset: offset + bytes,
                 file_bytes: if *file_bytes == usize::MAX {
@@ -45,14 +50,17 @@ impl vm::Backing for Backing {
                     inode: a,
                     offset: oa,
                     file_bytes: fa,
+                    may_write: wa,
                 },
                 Backing::File {
                     inode: b,
                     offset: ob,
                     file_bytes: fb,
+                    may_write: wb,
                 },
             ) => {
                 a.inum() == b.inum()
+                    && wa == wb
                     && oa + len == *ob
                     && (*fa == usize::MAX && *fb == usize::MAX || fa.checked_sub(len) == Some(*fb))
             }

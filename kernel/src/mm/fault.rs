@@ -100,7 +100,7 @@ fn decide(asp: &mut AddressSpace, va: usize, access: Access) -> Result<(), Refus
             Refusal::NotMapped
         });
     };
-    if !vma.perm.contains(access.perm()) {
+    if !allows(vma.perm, access) {
         return Err(match access {
             Access::Write => Refusal::ReadOnly,
             Access::Execute => Refusal::NotExecutable,
@@ -144,9 +144,24 @@ fn decide(asp: &mut AddressSpace, va: usize, access: Access) -> Result<(), Refus
     }
 }
 
-/// PTE flags for a user page of an area with `perm`.
+/// Whether an area with `perm` allows `access`. Writable implies readable:
+/// Sv39 has no write-only pages (R=0, W=1 is reserved).
+fn allows(perm: Perm, access: Access) -> bool {
+    perm.contains(access.perm()) || (access == Access::Read && perm.contains(Perm::W))
+}
+
+/// PTE flags for a user page of an area with `perm`. A PROT_NONE page that
+/// is present keeps its frame in a leaf without U (readable by nobody in
+/// user mode; V with no R/W/X would mean "next-level table").
 fn pte_flags(perm: Perm) -> u64 {
-    perm.pte_bits() | U
+    if perm.is_empty() {
+        return crate::arch::riscv::pte::R;
+    }
+    let mut f = perm.pte_bits() | U;
+    if perm.contains(Perm::W) {
+        f |= crate::arch::riscv::pte::R;
+    }
+    f
 }
 
 fn set_pte(pt: &mut PageTable, page: usize, pte: Pte) {
@@ -224,6 +239,7 @@ fn file_page(pt: &mut PageTable, vma: &Vma, page: usize, access: Access) -> Resu
         inode,
         offset,
         file_bytes,
+        ..
     } = &vma.backing
     else {
         unreachable!()
@@ -322,7 +338,7 @@ pub fn reprotect(pt: &mut PageTable, start: usize, end: usize, perm: Perm) {
         if let Some(slot) = pt.slot(VirtAddr(va), false) {
             let pte = *slot;
             if pte.is_valid() {
-                let mut flags = pte.flags() & !(perm_mask()) | perm.pte_bits();
+                let mut flags = pte.flags() & !(perm_mask() | U) | pte_flags(perm);
                 if pte.has(COW) || PhysAddr(pte.pa()) == frame::zero_frame() {
                     flags &= !W;
                 }

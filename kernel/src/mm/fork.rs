@@ -1,6 +1,6 @@
 //! Duplicating an address space for fork. With copy-on-write (the default)
-//! nothing is copied: every private writable page becomes read-only and
-//! marked COW in both parent and child, and its frame gains an owner. The
+//! nothing is copied: every private page becomes read-only and marked COW
+//! in both parent and child, and its frame gains an owner. The
 //! `cow=0` boot option (or `vmctl`) selects eager copying, kept to measure
 //! what copy-on-write saves.
 use super::addr::{PhysAddr, VirtAddr};
@@ -57,8 +57,8 @@ impl AddressSpace {
 }
 
 /// Give the child the pages of one area [start, end), a level-0 table at a
-/// time: shared areas and read-only pages are shared as they are; private
-/// writable pages become copy-on-write in both (or, without COW, copied).
+/// time: pages of shared areas are shared as they are; private pages become
+/// copy-on-write in both (without COW, private writable pages are copied).
 fn copy_range(
     parent: &mut PageTable,
     child: &mut PageTable,
@@ -82,11 +82,15 @@ fn copy_range(
                     continue;
                 }
                 let pa = PhysAddr(pte.pa());
-                let private_writable = !shared && (pte.has(W) || pte.has(COW)) && pa != zero;
-                *cslot = if !private_writable {
+                // Every private page is shared copy-on-write, read-only ones
+                // too: mprotect may make them writable later, and a write
+                // must never reach the other process's copy.
+                let private = !shared && pa != zero;
+                let copy_now = !cow && (pte.has(W) || pte.has(COW));
+                *cslot = if !private {
                     frame::get(pa);
                     pte
-                } else if cow {
+                } else if !copy_now {
                     let marked = pte.without(W).with(COW);
                     *pslot = marked;
                     frame::get(pa);

@@ -66,6 +66,12 @@ pub fn copy_to(asp: &mut AddressSpace, dst_va: usize, src: &[u8]) -> Result<(), 
     })
 }
 
+/// Make sure [va, va+len) of the current process can be written (faulting
+/// pages in), without writing.
+pub fn probe_write(va: usize, len: usize) -> Result<(), ()> {
+    proc::with_aspace(|asp| for_pages(asp, va, len, Access::Write, |_, _, _| {}))
+}
+
 /// Copy `src` to user address `dst_va`.
 pub fn copy_out(dst_va: usize, src: &[u8]) -> Result<(), ()> {
     proc::with_aspace(|asp| copy_to(asp, dst_va, src))

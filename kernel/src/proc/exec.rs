@@ -89,6 +89,7 @@ fn load(ip: &Inode, asp: &mut AddressSpace) -> Result<(usize, usize), ()> {
             inode: ip.clone(),
             offset: off - lead,
             file_bytes: filesz + lead,
+            may_write: false,
         };
         asp.vmas
             .insert(Vma::new(start, page_round_up(vend), perm, VmaFlags::NONE, backing))

@@ -172,6 +172,12 @@ pub fn exit(status: i32) -> ! {
 /// not 0) and return its pid, or -1 if there are no children.
 pub fn wait(addr: usize) -> isize {
     let p = me();
+    // The status is stored after the child is reaped, with no locks held
+    // (the copy may fault). Check now that it can be stored, so a bad
+    // pointer fails without losing the child, as in xv6.
+    if addr != 0 && crate::mm::uaccess::probe_write(addr, 4).is_err() {
+        return -1;
+    }
     let mut w = WAIT_LOCK.lock();
     loop {
         let mut have_kids = false;

@@ -40,6 +40,7 @@ fn map(addr: usize, len: usize, prot: usize, flags: usize, fd: i32, off: usize) 
         || flags & !(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS) != 0
         || prot & !(PROT_READ | PROT_WRITE | PROT_EXEC) != 0
         || off % PAGE_SIZE != 0
+        || (off as isize) < 0
     {
         return None;
     }
@@ -57,6 +58,7 @@ fn map(addr: usize, len: usize, prot: usize, flags: usize, fd: i32, off: usize) 
             inode: ip,
             offset: off,
             file_bytes: usize::MAX,
+            may_write: f.writable(),
         }
     };
     let vflags = if shared { VmaFlags::SHARED } else { VmaFlags::NONE };
@@ -101,7 +103,15 @@ pub fn mprotect() -> isize {
     }
     let perm = Perm::from_prot(prot);
     with_aspace(|a| {
-        if a.vmas.protect(start, end, perm).is_err() {
+        // A shared file mapping may not become writable if its file
+        // wasn't opened for writing.
+        let refused = a.vmas.iter().any(|v| {
+            v.start < end
+                && v.end > start
+                && v.flags.contains(VmaFlags::SHARED)
+                && matches!(v.backing, Backing::File { may_write: false, .. })
+        });
+        if (refused && perm.contains(Perm::W)) || a.vmas.protect(start, end, perm).is_err() {
             return -1;
         }
         fault::reprotect(&mut a.pt, start, end, perm);

@@ -1,0 +1,3 @@
+//! Stand-in for the kernel's memory management: only user-memory access.
+
+pub mod uaccess;

@@ -1,0 +1,455 @@
+//! bench: costs of the VM paths, one line per row:
+//!
+//! `BENCH name=<row> instructions=<n> wall_ms=<ms> [frames=<n>] [k=v...]`
+//!
+//! `instructions` is an `rdinstret` delta (under QEMU `-icount shift=0
+//! -smp 1` it is deterministic, and it counts kernel work too: the counter
+//! runs in every mode); `wall_ms` is an `rdtime` delta at the 10 MHz
+//! timebase, for the whole measured work. Per-operation rows say so in
+//! their name's comment below and give `ops=<n>`.
+//!
+//! Usage: `bench` runs every row; `bench NAME...` runs those rows.
+//! The words `all`, `cow` and `eager` (the labels `cargo xtask bench`
+//! boots with) also mean every row: the rows that depend on fork's
+//! strategy choose it themselves with vmctl and put the old one back.
+#![no_std]
+#![no_main]
+
+use abi::layout::PAGE_SIZE as PG;
+use abi::syscall::{SBRK_EAGER, SBRK_LAZY};
+use abi::vmstat::VMCTL_COW;
+use core::arch::asm;
+use ulib::prelude::*;
+use ulib::{fs, process, sys, vm};
+
+ulib::entry!(main);
+
+const MIB: usize = 1 << 20;
+/// rdtime ticks per millisecond (QEMU virt: 10 MHz).
+const TICKS_PER_MS: u64 = 10_000;
+
+type Row = fn() -> Result<Measured, String>;
+
+const ROWS: &[(&str, Row)] = &[
+    ("syscall/getpid", getpid),
+    ("fork60/cow", fork60_cow),
+    ("fork60/eager", fork60_eager),
+    ("fault/anon", fault_anon),
+    ("fault/cow", fault_cow),
+    ("sbrk1g/frames", sbrk1g),
+    ("mmap/read256k", mmap_read),
+    ("read/read256k", read_read),
+    ("mmap/map128m", map128m),
+    ("mmap/map1m", map1m),
+];
+
+/// One row's result.
+struct Measured {
+    instructions: u64,
+    ticks: u64,
+    /// Further `k=v` fields.
+    extra: Vec<(&'static str, u64)>,
+}
+
+fn main(args: &[&str]) -> i32 {
+    // Give the allocator a free block now, so that building a row's
+    // result never grows the break while a row holds memory it took with
+    // sbrk (which it gives back with a negative sbrk).
+    drop(Vec::<u8>::with_capacity(256 * 1024));
+    let mut picked: Vec<(&str, Row)> = Vec::new();
+    let names = args.get(1..).unwrap_or(&[]);
+    if names.is_empty() || names.iter().all(|n| matches!(*n, "all" | "cow" | "eager")) {
+        picked.extend_from_slice(ROWS);
+    } else {
+        for n in names {
+            match ROWS.iter().find(|r| r.0 == *n) {
+                Some(r) => picked.push(*r),
+                None => {
+                    eprintln!("bench: no row {}; rows:", n);
+                    for r in ROWS {
+                        eprintln!("  {}", r.0);
+                    }
+                    return 2;
+                }
+            }
+        }
+    }
+    let mut failed = 0;
+    for (name, f) in picked {
+        match f() {
+            Ok(m) => {
+                let mut line = format!(
+                    "BENCH name={} instructions={} wall_ms={}.{:03}",
+                    name,
+                    m.instructions,
+                    m.ticks / TICKS_PER_MS,
+                    (m.ticks % TICKS_PER_MS) / 10
+                );
+                for (k, v) in m.extra {
+                    line.push_str(&format!(" {}={}", k, v));
+                }
+                println!("{}", line);
+            }
+            Err(why) => {
+                eprintln!("bench: {}: {}", name, why);
+                failed += 1;
+            }
+        }
+    }
+    if failed == 0 {
+        0
+    } else {
+        1
+    }
+}
+
+// ---- counters ----
+
+#[inline(always)]
+fn instret() -> u64 {
+    let v: u64;
+    // SAFETY: reads a counter CSR the kernel enables for user mode
+    // (scounteren.IR).
+    unsafe { asm!("rdinstret {}", out(reg) v, options(nomem, nostack)) };
+    v
+}
+
+#[inline(always)]
+fn time() -> u64 {
+    let v: u64;
+    // SAFETY: reads the time CSR (scounteren.TM).
+    unsafe { asm!("rdtime {}", out(reg) v, options(nomem, nostack)) };
+    v
+}
+
+/// Instructions and ticks spent in `f`.
+#[inline(always)]
+fn measure<R>(f: impl FnOnce() -> R) -> (R, u64, u64) {
+    let (t0, i0) = (time(), instret());
+    let r = f();
+    let (i1, t1) = (instret(), time());
+    (r, i1 - i0, t1 - t0)
+}
+
+fn plain(instructions: u64, ticks: u64) -> Measured {
+    Measured {
+        instructions,
+        ticks,
+        extra: Vec::new(),
+    }
+}
+
+// ---- memory helpers ----
+
+fn free_frames() -> Result<u64, String> {
+    Ok(vm::vmstat()
+        .map_err(|e| format!("vmstat: {}", e))?
+        .free_frames)
+}
+
+/// Grows the break by `bytes` (lazily or eagerly) in steps sbrk's int
+/// argument can carry; returns the page-aligned start of the new memory.
+/// The caller gives it back with [`shrink`] before allocating anything.
+fn grow(bytes: usize, typ: usize) -> Result<usize, String> {
+    let old = process::brk();
+    let mut left = bytes + PG;
+    while left > 0 {
+        let n = left.min(1 << 30);
+        // SAFETY: growing the break takes nothing from anyone.
+        if unsafe { sys::sbrk(n as isize, typ) } == usize::MAX {
+            return Err(format!("sbrk({:#x}, {}) failed", n, typ));
+        }
+        left -= n;
+    }
+    Ok((old + PG - 1) & !(PG - 1))
+}
+
+fn shrink(bytes: usize) {
+    let mut left = bytes + PG;
+    while left > 0 {
+        let n = left.min(1 << 30);
+        // SAFETY: the caller grew exactly this much with `grow` and has
+        // allocated nothing since.
+        unsafe { sys::sbrk(-(n as isize), SBRK_EAGER) };
+        left -= n;
+    }
+}
+
+fn touch(a: usize, pages: usize) {
+    for i in 0..pages {
+        // SAFETY: inside memory the caller grew.
+        unsafe { core::ptr::write_volatile((a + i * PG) as *mut u64, i as u64 + 1) };
+    }
+}
+
+// ---- rows ----
+
+/// One getpid round trip (average of 10000).
+fn getpid() -> Result<Measured, String> {
+    const N: u64 = 10_000;
+    for _ in 0..100 {
+        sys::getpid();
+    }
+    let (_, ins, ticks) = measure(|| {
+        for _ in 0..N {
+            core::hint::black_box(sys::getpid());
+        }
+    });
+    Ok(Measured {
+        instructions: ins / N,
+        ticks,
+        extra: vec![("ops", N)],
+    })
+}
+
+/// fork + exit + wait of a process with 60 MiB of touched heap (the
+/// whole round trip), with fork's strategy set to `cow`. The size shrinks
+/// (and says so in `mib=`) if the machine can't hold two copies.
+fn fork60(cow: bool) -> Result<Measured, String> {
+    // Warm the path (and this process's stack) with a tiny child.
+    match process::fork() {
+        Ok(0) => process::exit(0),
+        Ok(pid) => {
+            let _ = process::wait_for(pid);
+        }
+        Err(_) => return Err(String::from("fork failed")),
+    }
+    let free = free_frames()? as usize;
+    // Eager fork needs room for a second copy plus page tables.
+    let mib = 60usize.min(free.saturating_sub(1024) * PG / 2 / MIB);
+    let bytes = mib * MIB;
+    let base = grow(bytes, SBRK_LAZY)?;
+    touch(base, bytes / PG);
+    let old = sys::vmctl(VMCTL_COW, cow as usize);
+    let (st, ins, ticks) = measure(|| match process::fork() {
+        Ok(0) => process::exit(0),
+        Ok(pid) => process::wait_for(pid).unwrap_or(-2),
+        Err(_) => -3,
+    });
+    if old >= 0 {
+        sys::vmctl(VMCTL_COW, old as usize);
+    }
+    shrink(bytes);
+    match st {
+        0 => Ok(Measured {
+            instructions: ins,
+            ticks,
+            extra: vec![("mib", mib as u64)],
+        }),
+        -3 => Err(format!("fork of a {} MiB process failed", mib)),
+        s => Err(format!("child exited {}", s)),
+    }
+}
+
+fn fork60_cow() -> Result<Measured, String> {
+    fork60(true)
+}
+
+fn fork60_eager() -> Result<Measured, String> {
+    fork60(false)
+}
+
+/// One first-touch write fault on lazy heap, zeroing included (average
+/// over 1024 pages).
+fn fault_anon() -> Result<Measured, String> {
+    const N: usize = 1024;
+    let base = grow(N * PG, SBRK_LAZY)?;
+    let (_, ins, ticks) = measure(|| touch(base, N));
+    shrink(N * PG);
+    Ok(Measured {
+        instructions: ins / N as u64,
+        ticks,
+        extra: vec![("ops", N as u64)],
+    })
+}
+
+/// One copy-on-write fault (average over 1024 pages written by a child
+/// while the parent still holds them), measured in the child and sent
+/// back through a pipe. Fork's strategy is set to copy-on-write for it.
+fn fault_cow() -> Result<Measured, String> {
+    const N: usize = 1024;
+    let base = grow(N * PG, SBRK_LAZY)?;
+    touch(base, N);
+    let old = sys::vmctl(VMCTL_COW, 1);
+    let r = cow_child(base, N);
+    if old >= 0 {
+        sys::vmctl(VMCTL_COW, old as usize);
+    }
+    shrink(N * PG);
+    match r {
+        Some((ins, ticks)) => Ok(Measured {
+            instructions: ins / N as u64,
+            ticks,
+            extra: vec![("ops", N as u64)],
+        }),
+        None => Err(String::from("fork, pipe or the child failed")),
+    }
+}
+
+/// Forks a child that writes `n` pages at `base` (shared with us) and
+/// reports (instructions, ticks) through a pipe. Allocates nothing.
+fn cow_child(base: usize, n: usize) -> Option<(u64, u64)> {
+    let [r, w] = fs::pipe().ok()?;
+    let pid = match process::fork() {
+        Ok(0) => {
+            // Touch our stack and the code path first so only the heap
+            // pages fault in the measured loop.
+            let _ = measure(|| 0);
+            let (_, ins, ticks) = measure(|| {
+                for i in 0..n {
+                    // SAFETY: inside the parent's area, which we share.
+                    unsafe { core::ptr::write_volatile((base + i * PG) as *mut u64, 7) };
+                }
+            });
+            let mut msg = [0u8; 16];
+            msg[..8].copy_from_slice(&ins.to_le_bytes());
+            msg[8..].copy_from_slice(&ticks.to_le_bytes());
+            let _ = fs::write(w, &msg);
+            process::exit(0);
+        }
+        Ok(pid) => pid,
+        Err(_) => {
+            let _ = fs::close(r);
+            let _ = fs::close(w);
+            return None;
+        }
+    };
+    let mut msg = [0u8; 16];
+    let got = fs::read_full(r, &mut msg);
+    let st = process::wait_for(pid);
+    let _ = fs::close(r);
+    let _ = fs::close(w);
+    if got != Ok(16) || st != Ok(0) {
+        return None;
+    }
+    let mut a = [0u8; 8];
+    let mut b = [0u8; 8];
+    a.copy_from_slice(&msg[..8]);
+    b.copy_from_slice(&msg[8..]);
+    Some((u64::from_le_bytes(a), u64::from_le_bytes(b)))
+}
+
+/// A 1 GiB lazy sbrk and one touch: the instructions of both, and the
+/// frames they used (`frames=`).
+fn sbrk1g() -> Result<Measured, String> {
+    const G: usize = 1 << 30;
+    let f0 = free_frames()?;
+    let old = process::brk();
+    let (ok, ins, ticks) = measure(|| {
+        // SAFETY: growing the break takes nothing from anyone.
+        let r = unsafe { sys::sbrk(G as isize, SBRK_LAZY) };
+        if r != usize::MAX {
+            let a = ((old + PG - 1) & !(PG - 1)) + G / 2;
+            // SAFETY: inside the gigabyte just added.
+            unsafe { core::ptr::write_volatile(a as *mut u64, 1) };
+        }
+        r != usize::MAX
+    });
+    let f1 = free_frames()?;
+    if !ok {
+        return Err(String::from("lazy sbrk of 1 GiB failed"));
+    }
+    // SAFETY: gives back exactly the gigabyte added above; nothing was
+    // allocated since.
+    unsafe { sys::sbrk(-(G as isize), SBRK_EAGER) };
+    Ok(Measured {
+        instructions: ins,
+        ticks,
+        extra: vec![("frames", f0.saturating_sub(f1))],
+    })
+}
+
+const FILE: &str = "benchf";
+const FILE_LEN: usize = 256 * 1024;
+
+fn byte(k: usize) -> u8 {
+    (k as u8).wrapping_mul(131) ^ (k >> 10) as u8
+}
+
+/// Creates the 256 KiB file (outside any measurement) and returns the sum
+/// of its bytes.
+fn make_file() -> Result<u64, String> {
+    let data: Vec<u8> = (0..FILE_LEN).map(byte).collect();
+    fs::write_file(FILE, &data).map_err(|e| format!("creating {}: {}", FILE, e))?;
+    Ok(data.iter().map(|&b| b as u64).sum())
+}
+
+/// mmap the 256 KiB file, read every byte (summing), munmap.
+fn mmap_read() -> Result<Measured, String> {
+    let want = make_file()?;
+    let fd = Fd::open(FILE, fs::O_RDONLY).map_err(|e| format!("open: {}", e))?;
+    let (sum, ins, ticks) = measure(|| {
+        // SAFETY: a fresh private read-only mapping.
+        let a = unsafe { sys::mmap(0, FILE_LEN, 1, abi::mman::MAP_PRIVATE, fd.raw(), 0) };
+        if a == abi::mman::MAP_FAILED {
+            return None;
+        }
+        // SAFETY: the mapping is FILE_LEN readable bytes.
+        let s = unsafe { core::slice::from_raw_parts(a as *const u8, FILE_LEN) };
+        let sum = s.iter().map(|&b| b as u64).sum::<u64>();
+        // SAFETY: nothing refers to the mapping any more.
+        unsafe { sys::munmap(a, FILE_LEN) };
+        Some(sum)
+    });
+    drop(fd);
+    let _ = fs::unlink(FILE);
+    match sum {
+        Some(s) if s == want => Ok(plain(ins, ticks)),
+        Some(s) => Err(format!("sum {} through mmap, want {}", s, want)),
+        None => Err(String::from("mmap failed")),
+    }
+}
+
+/// read() the 256 KiB file into a buffer (allocated and touched before),
+/// summing.
+fn read_read() -> Result<Measured, String> {
+    let want = make_file()?;
+    let mut buf = vec![0u8; FILE_LEN];
+    let fd = Fd::open(FILE, fs::O_RDONLY).map_err(|e| format!("open: {}", e))?;
+    let (sum, ins, ticks) = measure(|| {
+        let n = fd.read_full(&mut buf).ok()?;
+        Some(buf[..n].iter().map(|&b| b as u64).sum::<u64>())
+    });
+    drop(fd);
+    let _ = fs::unlink(FILE);
+    match sum {
+        Some(s) if s == want => Ok(plain(ins, ticks)),
+        Some(s) => Err(format!("sum {} through read, want {}", s, want)),
+        None => Err(String::from("read failed")),
+    }
+}
+
+/// mmap + munmap of `bytes` of untouched anonymous memory.
+fn map_unmap(bytes: usize) -> Result<Measured, String> {
+    let (ok, ins, ticks) = measure(|| {
+        // SAFETY: a fresh anonymous mapping, unmapped at once.
+        let a = unsafe {
+            sys::mmap(
+                0,
+                bytes,
+                3,
+                abi::mman::MAP_PRIVATE | abi::mman::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if a == abi::mman::MAP_FAILED {
+            return false;
+        }
+        // SAFETY: as above.
+        unsafe { sys::munmap(a, bytes) == 0 }
+    });
+    if ok {
+        Ok(plain(ins, ticks))
+    } else {
+        Err(format!("mmap/munmap of {:#x} bytes failed", bytes))
+    }
+}
+
+fn map128m() -> Result<Measured, String> {
+    map_unmap(128 * MIB)
+}
+
+fn map1m() -> Result<Measured, String> {
+    map_unmap(MIB)
+}

@@ -1,0 +1,171 @@
+//! Helpers for the mmap tests: raw access to mapped memory, test files
+//! with known contents, and thin wrappers over the raw system calls that
+//! keep the kernel's exact answers (MAP_FAILED, -1, 0).
+
+use abi::layout::PAGE_SIZE as PG;
+use abi::vmstat::VmStat;
+use ulib::prelude::*;
+use ulib::{fs, process, sys, vm};
+
+pub use abi::mman::*;
+
+/// Raw byte load from a test address; a bad one gets the process killed,
+/// which the tests that use one expect.
+pub fn rd8(addr: usize) -> u8 {
+    // SAFETY: callers pass addresses of mappings this process made, which
+    // no Rust reference covers, or bad ones in a child that must die;
+    // volatile so every access happens.
+    unsafe { core::ptr::read_volatile(addr as *const u8) }
+}
+
+/// Raw byte store; see [`rd8`].
+pub fn wr8(addr: usize, v: u8) {
+    // SAFETY: as in `rd8`.
+    unsafe { core::ptr::write_volatile(addr as *mut u8, v) }
+}
+
+/// Raw 8-byte load; see [`rd8`].
+pub fn rd64(addr: usize) -> u64 {
+    // SAFETY: as in `rd8`.
+    unsafe { core::ptr::read_volatile(addr as *const u64) }
+}
+
+/// Raw 8-byte store; see [`rd8`].
+pub fn wr64(addr: usize, v: u64) {
+    // SAFETY: as in `rd8`.
+    unsafe { core::ptr::write_volatile(addr as *mut u64, v) }
+}
+
+pub fn stat() -> Result<VmStat, String> {
+    vm::vmstat().map_err(|e| format!("vmstat: {}", e))
+}
+
+/// Byte `k` of a test file made with `seed`.
+pub fn pat(seed: u8, k: usize) -> u8 {
+    (k as u8).wrapping_mul(29).wrapping_add(seed)
+        ^ ((k >> 8) as u8).wrapping_mul(7)
+        ^ (k >> 12) as u8
+}
+
+/// A file name unique to this process.
+pub fn name(base: &str) -> String {
+    format!("mm{}.{}", base, process::getpid())
+}
+
+/// Creates `path` holding `len` bytes of pattern `seed`.
+pub fn make_file(path: &str, len: usize, seed: u8) -> Result<(), String> {
+    let data: Vec<u8> = (0..len).map(|k| pat(seed, k)).collect();
+    fs::write_file(path, &data).map_err(|e| format!("creating {}: {}", path, e))
+}
+
+pub fn open(path: &str, flags: i32) -> Result<Fd, String> {
+    Fd::open(path, flags).map_err(|e| format!("open {}: {}", path, e))
+}
+
+pub fn read_all(path: &str) -> Result<Vec<u8>, String> {
+    fs::read_file(path).map_err(|e| format!("reading {}: {}", path, e))
+}
+
+/// The raw mmap call: the address, or None for MAP_FAILED.
+pub fn mmap(
+    addr: usize,
+    len: usize,
+    prot: usize,
+    flags: usize,
+    fd: i32,
+    off: isize,
+) -> Option<usize> {
+    // SAFETY: callers never use MAP_FIXED over memory Rust code uses.
+    let a = unsafe { sys::mmap(addr, len, prot, flags, fd, off) };
+    (a != MAP_FAILED).then_some(a)
+}
+
+/// mmap that must succeed.
+pub fn map(len: usize, prot: usize, flags: usize, fd: i32, off: isize) -> Result<usize, String> {
+    let a = mmap(0, len, prot, flags, fd, off).ok_or_else(|| {
+        format!(
+            "mmap(len {:#x}, prot {}, flags {:#x}, fd {}, off {:#x}) failed",
+            len, prot, flags, fd, off
+        )
+    })?;
+    if a % PG != 0 || a < abi::layout::MMAP_BASE || a + len > abi::layout::MMAP_TOP {
+        return Err(format!(
+            "mmap returned {:#x} for {:#x} bytes, outside [MMAP_BASE, MMAP_TOP)",
+            a, len
+        ));
+    }
+    Ok(a)
+}
+
+pub fn anon(pages: usize, prot: usize, flags: usize) -> Result<usize, String> {
+    map(pages * PG, prot, flags | MAP_ANONYMOUS, -1, 0)
+}
+
+/// The raw munmap call's answer.
+pub fn munmap(addr: usize, len: usize) -> isize {
+    // SAFETY: callers only unmap their own test mappings.
+    unsafe { sys::munmap(addr, len) }
+}
+
+/// munmap that must answer 0.
+pub fn unmap(addr: usize, len: usize) -> Result<(), String> {
+    match munmap(addr, len) {
+        0 => Ok(()),
+        r => Err(format!("munmap({:#x}, {:#x}) = {}", addr, len, r)),
+    }
+}
+
+/// The raw mprotect call's answer.
+pub fn mprotect(addr: usize, len: usize, prot: usize) -> isize {
+    // SAFETY: callers only change their own test mappings.
+    unsafe { sys::mprotect(addr, len, prot) }
+}
+
+/// Checks `len` bytes at `addr` against pattern `seed` from file offset
+/// `off`.
+pub fn check_pattern(
+    addr: usize,
+    len: usize,
+    seed: u8,
+    off: usize,
+    what: &str,
+) -> Result<(), String> {
+    for k in 0..len {
+        let got = rd8(addr + k);
+        let want = pat(seed, off + k);
+        if got != want {
+            return Err(format!(
+                "{}: byte {} (file offset {}) is {:#x}, want {:#x}",
+                what,
+                k,
+                off + k,
+                got,
+                want
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub fn check_zero(addr: usize, len: usize, what: &str) -> Result<(), String> {
+    for k in 0..len {
+        if rd8(addr + k) != 0 {
+            return Err(format!(
+                "{}: byte {} is {:#x}, want 0",
+                what,
+                k,
+                rd8(addr + k)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A warm-up child, so this process's own pages and tables are in place
+/// before a frame count that must come out exact.
+pub fn warm_up() -> Result<(), String> {
+    match ulib::test::child_status(|| 0)? {
+        0 => Ok(()),
+        s => Err(format!("warm-up child exited {}", s)),
+    }
+}

@@ -1,0 +1,221 @@
+//! stacktest: the demand-grown user stack. STACK_PAGES pages below
+//! STACK_TOP, STACK_INITIAL present after exec, the rest mapped on first
+//! touch (STACK_GROWTH); the page below them is a guard whose touch kills
+//! the process ("stack overflow").
+//!
+//! `stacktest --ptdump` is a helper mode: it counts its own stack pages
+//! with ptdump before doing anything else and exits with that count.
+#![no_std]
+#![no_main]
+
+use abi::layout::{
+    PAGE_SIZE as PG, STACK_BOTTOM, STACK_GUARD, STACK_INITIAL, STACK_PAGES, STACK_TOP,
+};
+use abi::vmstat::{fault, VmStat, PTE_R, PTE_U, PTE_W, PTE_X};
+use core::hint::black_box;
+use ulib::prelude::*;
+use ulib::test::{expect_killed, run_suite, Test};
+use ulib::{ensure, ensure_eq, process, vm};
+
+ulib::entry!(main);
+
+const SUITE: &str = "stack";
+
+fn main(args: &[&str]) -> i32 {
+    if args.get(1) == Some(&"--ptdump") {
+        return match stack_rows() {
+            Ok(n) => n as i32,
+            Err(_) => 100,
+        };
+    }
+    let tests = [
+        Test::forked("initial", initial),
+        Test::forked("deep", deep),
+        Test::forked("bigarray", bigarray),
+        Test::forked("guard", guard),
+        Test::forked("overflow", overflow),
+        Test::forked("below", below),
+    ];
+    run_suite(SUITE, &tests, args.get(1..).unwrap_or(&[]))
+}
+
+fn stat() -> Result<VmStat, String> {
+    vm::vmstat().map_err(|e| format!("vmstat: {}", e))
+}
+
+/// How many pages of [STACK_BOTTOM, STACK_TOP) this process has mapped.
+fn stack_rows() -> Result<usize, String> {
+    let rows = vm::ptdump(0).map_err(|e| format!("ptdump: {}", e))?;
+    Ok(rows
+        .iter()
+        .filter(|e| (STACK_BOTTOM..STACK_TOP).contains(&(e.va as usize)))
+        .count())
+}
+
+fn sp() -> usize {
+    let sp: usize;
+    // SAFETY: reads a register.
+    unsafe { core::arch::asm!("mv {}, sp", out(reg) sp) };
+    sp
+}
+
+/// Right after exec exactly STACK_INITIAL pages of stack are present.
+fn initial() -> Result<(), String> {
+    let st = process::run("/stacktest", &["stacktest", "--ptdump"])
+        .map_err(|e| format!("running stacktest --ptdump: {}", e))?;
+    ensure!(st != 127, "exec of /stacktest failed");
+    ensure!(st != 100, "helper: ptdump failed");
+    ensure_eq!(
+        st,
+        STACK_INITIAL as i32,
+        "stack pages present right after exec"
+    );
+    // And here, every mapped stack page is a user R+W page, not X.
+    let rows = vm::ptdump(0).map_err(|e| format!("ptdump: {}", e))?;
+    for e in rows
+        .iter()
+        .filter(|e| (STACK_GUARD..STACK_TOP).contains(&(e.va as usize)))
+    {
+        ensure!(
+            (e.va as usize) >= STACK_BOTTOM,
+            "guard page {:#x} is mapped",
+            e.va
+        );
+        ensure!(
+            e.flags & (PTE_R | PTE_W | PTE_U) == PTE_R | PTE_W | PTE_U && e.flags & PTE_X == 0,
+            "stack page {:#x} flags {:#x}",
+            e.va,
+            e.flags
+        );
+    }
+    Ok(())
+}
+
+/// Recurses with a 512-byte frame until sp is below `floor`; returns a
+/// checksum of every frame so none can be optimised away.
+#[inline(never)]
+fn recurse(floor: usize, depth: usize) -> u64 {
+    let mut frame = [0u8; 512];
+    for (i, b) in frame.iter_mut().enumerate() {
+        *b = (i ^ depth) as u8;
+    }
+    let frame = black_box(frame);
+    let below = if sp() > floor {
+        recurse(floor, depth + 1)
+    } else {
+        depth as u64
+    };
+    black_box(below) + frame.iter().map(|&b| b as u64).sum::<u64>()
+}
+
+/// Recursion down to about 7 pages of stack works; each newly touched
+/// page is one STACK_GROWTH fault.
+fn deep() -> Result<(), String> {
+    let p0 = stack_rows()?;
+    let _ = stat()?;
+    let v0 = stat()?;
+    // Leave a page for the frames below the last check.
+    let floor = STACK_TOP - 7 * PG + 512;
+    let sum = recurse(floor, 0);
+    let v1 = stat()?;
+    let p1 = stack_rows()?;
+    ensure!(sum > 0, "checksum");
+    ensure!(
+        p1 >= 7 && p1 <= STACK_PAGES,
+        "stack pages after deep recursion: {} (before {})",
+        p1,
+        p0
+    );
+    let grew = v1.faults[fault::STACK_GROWTH] - v0.faults[fault::STACK_GROWTH];
+    ensure!(
+        grew == (p1 - p0) as u64,
+        "STACK_GROWTH grew by {}, but {} stack pages appeared",
+        grew,
+        p1 - p0
+    );
+    // Deep again: the pages are there now, no more growth.
+    let v2 = stat()?;
+    let sum2 = recurse(floor, 0);
+    let v3 = stat()?;
+    ensure_eq!(sum2, sum, "second recursion's checksum");
+    ensure_eq!(
+        v3.faults[fault::STACK_GROWTH] - v2.faults[fault::STACK_GROWTH],
+        0,
+        "STACK_GROWTH on the second descent"
+    );
+    Ok(())
+}
+
+#[inline(never)]
+fn big_local() -> u64 {
+    // 20 KiB on the stack, written from the far end first.
+    let mut a = [0u64; 2560];
+    for i in (0..a.len()).rev() {
+        a[i] = (i as u64).wrapping_mul(0x9e37_79b9);
+    }
+    let a = black_box(a);
+    a.iter().fold(0u64, |s, &x| s.wrapping_add(x))
+}
+
+/// A large local array (5 pages) in one frame.
+fn bigarray() -> Result<(), String> {
+    let want = (0..2560u64).fold(0u64, |s, i| s.wrapping_add(i.wrapping_mul(0x9e37_79b9)));
+    let p0 = stack_rows()?;
+    let _ = stat()?;
+    let v0 = stat()?;
+    let got = big_local();
+    let v1 = stat()?;
+    let p1 = stack_rows()?;
+    ensure_eq!(got, want, "checksum of the 20 KiB local array");
+    ensure!(p1 >= 6, "{} stack pages after a 20 KiB frame", p1);
+    let grew = v1.faults[fault::STACK_GROWTH] - v0.faults[fault::STACK_GROWTH];
+    ensure!(
+        grew == (p1 - p0) as u64,
+        "STACK_GROWTH grew by {}, but {} stack pages appeared",
+        grew,
+        p1 - p0
+    );
+    Ok(())
+}
+
+/// A store to the guard page kills; so does a load.
+fn guard() -> Result<(), String> {
+    expect_killed("store to the stack guard page", || {
+        // SAFETY: deliberately invalid: the kernel must kill us.
+        unsafe { core::ptr::write_volatile((STACK_GUARD + 64) as *mut u64, 1) };
+    })?;
+    expect_killed("load from the stack guard page", || {
+        // SAFETY: deliberately invalid: the kernel must kill us.
+        unsafe { core::ptr::read_volatile((STACK_GUARD + PG - 8) as *const u64) };
+    })
+}
+
+#[inline(never)]
+fn runaway(depth: u64) -> u64 {
+    let frame = black_box([depth; 128]);
+    if black_box(depth) == u64::MAX {
+        return 0; // never: the guard page comes first
+    }
+    runaway(depth + 1).wrapping_add(frame[(depth % 128) as usize])
+}
+
+/// Unbounded recursion runs into the guard page and is killed.
+fn overflow() -> Result<(), String> {
+    expect_killed("unbounded recursion", || {
+        black_box(runaway(0));
+    })
+}
+
+/// Below the guard page there is nothing either (until mmap's range); a
+/// program cannot move its stack pointer past the guard and carry on.
+fn below() -> Result<(), String> {
+    expect_killed("store below the stack guard", || {
+        // SAFETY: deliberately invalid: the kernel must kill us.
+        unsafe { core::ptr::write_volatile((STACK_GUARD - 8) as *mut u64, 1) };
+    })?;
+    expect_killed("store above STACK_TOP", || {
+        // SAFETY: deliberately invalid: nothing user-accessible is mapped
+        // between STACK_TOP and the trapframe.
+        unsafe { core::ptr::write_volatile((STACK_TOP + 8) as *mut u64, 1) };
+    })
+}
