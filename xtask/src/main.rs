@@ -33,7 +33,7 @@ usage: cargo xtask <command> [options]
   bench                   instruction counts and wall time of /bench
   mkfs [--out PATH] [--size BLOCKS] [--inodes N] [--nlog N] [--add PATH]...
                           make an xv6-format image (default target/fs.img,
-                          20000 blocks, 1000 inodes); --add puts a file or a
+                          4000 blocks, 200 inodes); --add puts a file or a
                           directory tree in /
   fsck IMAGE [--ls]       check an image's consistency (and list its files)
   usys                    print the generated system-call stubs (usys.S)

@@ -6,7 +6,7 @@
 //! (the root directory) upwards, data blocks from the first block after the
 //! bitmap upwards, and a file's indirect block allocated just before its 13th
 //! data block. Two deliberate differences: the bitmap may span several blocks
-//! (xv6's tool allows one; our default image has 20000 blocks), and directory
+//! (xv6's tool allows one; our default image has 4000 blocks), and directory
 //! sizes are exact multiples of the entry size (xv6 rounds the root's size up
 //! to a whole block).
 //!
@@ -21,10 +21,11 @@ use abi::{T_DIR, T_FILE};
 use std::fmt;
 use std::path::Path;
 
-/// Default image size in blocks (20 MiB; xv6 uses 2000).
-pub const DEFAULT_SIZE: u32 = 20_000;
-/// Default number of inodes (xv6 uses 200).
-pub const DEFAULT_NINODES: u32 = 1000;
+/// Default image size in blocks (4 MiB; xv6 uses 2000). Kept moderate so
+/// the disk-full tests fill it in seconds; `--size` makes bigger ones.
+pub const DEFAULT_SIZE: u32 = 4_000;
+/// Default number of inodes (xv6's 200).
+pub const DEFAULT_NINODES: u32 = 200;
 /// Default log size: a header block plus LOGBLOCKS logged blocks, like xv6.
 pub const DEFAULT_NLOG: u32 = LOGBLOCKS as u32 + 1;
 
@@ -488,10 +489,10 @@ mod tests {
     #[test]
     fn default_image_has_multi_block_bitmap() {
         let sb = Params::default().superblock().unwrap();
-        // 20000 blocks -> 20000/8192 + 1 = 3 bitmap blocks; 1000/16 + 1 = 63 inode blocks.
+        // 4000 blocks -> 4000/8192 + 1 = 1 bitmap block; 200/16 + 1 = 13 inode blocks.
         assert_eq!(sb.inodestart, 2 + 31);
-        assert_eq!(sb.bmapstart, 2 + 31 + 63);
-        assert_eq!(sb.size - sb.nblocks, 2 + 31 + 63 + 3);
+        assert_eq!(sb.bmapstart, 2 + 31 + 13);
+        assert_eq!(sb.size - sb.nblocks, 2 + 31 + 13 + 1);
     }
 
     #[test]

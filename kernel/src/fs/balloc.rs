@@ -9,24 +9,39 @@ use super::bio;
 use super::log::log_write;
 use super::FsError;
 use abi::fs::BPB;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+/// No block below this one is free: where the next search starts. Without
+/// it, filling a large disk costs a scan of the whole bitmap per block.
+static HINT: AtomicU32 = AtomicU32::new(0);
 
 /// Allocate a zeroed disk block. A full disk is an error, not a panic.
 pub fn balloc(dev: usize) -> Result<u32, FsError> {
     let sb = super::sb();
-    let mut base = 0u32;
+    let start = HINT.load(Ordering::Relaxed).min(sb.size);
+    let mut base = start - start % BPB as u32;
     while base < sb.size {
         let mut bp = bio::bread(dev, sb.bblock(base));
         let bits = (BPB as u32).min(sb.size - base) as usize;
-        for bi in 0..bits {
+        let first = if base <= start { (start - base) as usize } else { 0 };
+        let mut bi = first;
+        while bi < bits {
+            let byte = bp.data()[bi / 8];
+            if byte == 0xff {
+                bi = (bi / 8 + 1) * 8; // a full byte: skip it whole
+                continue;
+            }
             let mask = 1u8 << (bi % 8);
-            if bp.data()[bi / 8] & mask == 0 {
+            if byte & mask == 0 {
                 bp.data_mut()[bi / 8] |= mask;
                 log_write(&bp);
                 drop(bp);
                 let b = base + bi as u32;
+                HINT.fetch_max(b + 1, Ordering::Relaxed);
                 bzero(dev, b);
                 return Ok(b);
             }
+            bi += 1;
         }
         base += BPB as u32;
     }
@@ -44,6 +59,7 @@ pub fn bfree(dev: usize, b: u32) {
     }
     bp.data_mut()[bi / 8] &= !mask;
     log_write(&bp);
+    HINT.fetch_min(b, Ordering::Relaxed);
 }
 
 /// Zero block `b` (through the log, so a crash never leaves a new file

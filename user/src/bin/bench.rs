@@ -19,6 +19,7 @@ use abi::layout::PAGE_SIZE as PG;
 use abi::syscall::{SBRK_EAGER, SBRK_LAZY};
 use abi::vmstat::VMCTL_COW;
 use core::arch::asm;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use ulib::prelude::*;
 use ulib::{fs, process, sys, vm};
 
@@ -56,6 +57,13 @@ fn main(args: &[&str]) -> i32 {
     // result never grows the break while a row holds memory it took with
     // sbrk (which it gives back with a negative sbrk).
     drop(Vec::<u8>::with_capacity(256 * 1024));
+    match free_frames() {
+        Ok(f) => FREE_AT_START.store(f as usize, Ordering::Relaxed),
+        Err(e) => {
+            eprintln!("bench: {}", e);
+            return 1;
+        }
+    }
     let mut picked: Vec<(&str, Row)> = Vec::new();
     let names = args.get(1..).unwrap_or(&[]);
     if names.is_empty() || names.iter().all(|n| matches!(*n, "all" | "cow" | "eager")) {
@@ -214,9 +222,7 @@ fn fork60(cow: bool) -> Result<Measured, String> {
         }
         Err(_) => return Err(String::from("fork failed")),
     }
-    let free = free_frames()? as usize;
-    // Eager fork needs room for a second copy plus page tables.
-    let mib = 60usize.min(free.saturating_sub(1024) * PG / 2 / MIB);
+    let mib = fork_mib();
     let bytes = mib * MIB;
     let base = grow(bytes, SBRK_LAZY)?;
     touch(base, bytes / PG);
@@ -239,6 +245,17 @@ fn fork60(cow: bool) -> Result<Measured, String> {
         -3 => Err(format!("fork of a {} MiB process failed", mib)),
         s => Err(format!("child exited {}", s)),
     }
+}
+
+/// Free frames when the program started (set once in main).
+static FREE_AT_START: AtomicUsize = AtomicUsize::new(0);
+
+/// The fork rows' heap size: 60 MiB, or less on a machine that can't hold
+/// two copies of it (plus page tables). Computed from the memory free at
+/// start, so both rows use the same size.
+fn fork_mib() -> usize {
+    let free = FREE_AT_START.load(Ordering::Relaxed);
+    60usize.min(free.saturating_sub(2048) * PG / 2 / MIB)
 }
 
 fn fork60_cow() -> Result<Measured, String> {

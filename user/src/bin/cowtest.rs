@@ -523,10 +523,11 @@ fn nest_node(base: usize, level: u32) -> i32 {
         }
     }
     let mut code = 0;
-    for &k in kids.iter().filter(|&&k| k != 0) {
-        match process::wait_for(k) {
-            Ok(0) => {}
-            Ok(st) => code = st,
+    // wait_for would reap a sibling that exits first and lose its status.
+    for _ in kids.iter().filter(|&&k| k != 0) {
+        match process::wait() {
+            Ok((_, 0)) => {}
+            Ok((_, st)) => code = st,
             Err(_) => code = 22,
         }
     }
