@@ -487,7 +487,7 @@ mod tests {
     }
 
     #[test]
-    fn default_image_has_multi_block_bitmap() {
+    fn default_image_layout() {
         let sb = Params::default().superblock().unwrap();
         // 4000 blocks -> 4000/8192 + 1 = 1 bitmap block; 200/16 + 1 = 13 inode blocks.
         assert_eq!(sb.inodestart, 2 + 31);

@@ -393,8 +393,10 @@ fn pipe_into_cow() -> Result<(), String> {
         let _ = fs::close(w);
         ensure_eq!(n, 4, "pipe write {}", i);
     }
-    for pid in kids {
-        let st = wait_status(pid)?;
+    // Any order: wait_for(pid) would reap a sibling that exits first.
+    for _ in 0..kids.len() {
+        let (pid, st) = process::wait().map_err(|_| String::from("wait failed"))?;
+        ensure!(kids.contains(&pid), "wait returned a stranger, pid {}", pid);
         ensure_eq!(
             st,
             0,
