@@ -48,7 +48,15 @@ fn boot_hart(hartid: usize, dtb: usize) -> ! {
     mm::heap::init();
     platform::init(dtb);
     let (uart, uart_irq, plic, mem_start, mem_end, harts, irqs) = platform::with(|p| {
-        (p.uart, p.uart_irq, p.plic, p.mem_start, p.mem_end, p.harts.clone(), device_irqs(p))
+        (
+            p.uart,
+            p.uart_irq,
+            p.plic,
+            p.mem_start,
+            p.mem_end,
+            p.harts.clone(),
+            device_irqs(p),
+        )
     });
     drivers::uart::init(uart, uart_irq);
     println!();

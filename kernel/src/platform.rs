@@ -22,7 +22,11 @@ static PLATFORM: SpinLock<Option<Platform>> = SpinLock::new("platform", None);
 pub fn memory(dtb: usize) -> (usize, usize) {
     // SAFETY: OpenSBI passes a valid device tree in a1.
     let fdt = unsafe { fdt::Fdt::from_ptr(dtb as *const u8) }.expect("bad device tree");
-    let r = fdt.memory().regions().next().expect("no memory in device tree");
+    let r = fdt
+        .memory()
+        .regions()
+        .next()
+        .expect("no memory in device tree");
     let start = r.starting_address as usize;
     (start, start + r.size.unwrap_or(128 << 20))
 }
@@ -31,7 +35,11 @@ fn reg_of(fdt: &fdt::Fdt, compat: &[&str]) -> Option<(usize, usize, u32)> {
     let node = fdt.find_compatible(compat)?;
     let reg = node.reg()?.next()?;
     let irq = node.interrupts().and_then(|mut i| i.next()).unwrap_or(0) as u32;
-    Some((reg.starting_address as usize, reg.size.unwrap_or(0x1000), irq))
+    Some((
+        reg.starting_address as usize,
+        reg.size.unwrap_or(0x1000),
+        irq,
+    ))
 }
 
 /// Parse everything else (needs the heap).
@@ -44,7 +52,10 @@ pub fn init(dtb: usize) {
         reg_of(&fdt, &["riscv,plic0", "sifive,plic-1.0.0"]).unwrap_or((0x0c00_0000, 0x400_0000, 0));
     let mut virtio: Vec<(usize, u32)> = fdt
         .all_nodes()
-        .filter(|n| n.compatible().is_some_and(|c| c.all().any(|s| s == "virtio,mmio")))
+        .filter(|n| {
+            n.compatible()
+                .is_some_and(|c| c.all().any(|s| s == "virtio,mmio"))
+        })
         .filter_map(|n| {
             let reg = n.reg()?.next()?;
             let irq = n.interrupts().and_then(|mut i| i.next()).unwrap_or(0) as u32;

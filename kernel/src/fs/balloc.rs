@@ -23,7 +23,11 @@ pub fn balloc(dev: usize) -> Result<u32, FsError> {
     while base < sb.size {
         let mut bp = bio::bread(dev, sb.bblock(base));
         let bits = (BPB as u32).min(sb.size - base) as usize;
-        let first = if base <= start { (start - base) as usize } else { 0 };
+        let first = if base <= start {
+            (start - base) as usize
+        } else {
+            0
+        };
         let mut bi = first;
         while bi < bits {
             let byte = bp.data()[bi / 8];

@@ -102,7 +102,13 @@ impl AddressSpace {
         if new_top > old_top {
             // A new area above the old top; the set merges it with the heap
             // below when they match (a hole munmapped in the heap stays a hole).
-            let area = Vma::new(old_top, new_top, Perm::R | Perm::W, VmaFlags::HEAP, Backing::Anon);
+            let area = Vma::new(
+                old_top,
+                new_top,
+                Perm::R | Perm::W,
+                VmaFlags::HEAP,
+                Backing::Anon,
+            );
             if self.vmas.insert(area).is_err() {
                 return None;
             }
@@ -141,7 +147,8 @@ impl Drop for AddressSpace {
         // The trampoline and trapframe aren't ours to free.
         self.pt.unmap(VirtAddr(TRAMPOLINE));
         self.pt.unmap(VirtAddr(TRAPFRAME));
-        self.pt.for_each_leaf(|_, pte| frame::put(PhysAddr(vm::pte::pte_pa(pte))));
+        self.pt
+            .for_each_leaf(|_, pte| frame::put(PhysAddr(vm::pte::pte_pa(pte))));
         self.pt.free_tables();
     }
 }

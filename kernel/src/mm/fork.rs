@@ -117,7 +117,10 @@ impl AddressSpace {
         let ranges: alloc::vec::Vec<(usize, usize, vm::Perm)> = self
             .vmas
             .iter()
-            .filter(|v| v.flags.contains(VmaFlags::SHARED) && matches!(v.backing, super::backing::Backing::Anon))
+            .filter(|v| {
+                v.flags.contains(VmaFlags::SHARED)
+                    && matches!(v.backing, super::backing::Backing::Anon)
+            })
             .map(|v| (v.start, v.end, v.perm))
             .collect();
         for (start, end, perm) in ranges {

@@ -50,7 +50,11 @@ pub fn init(start: usize, end: usize) {
     for i in 0..nframes {
         // SAFETY: [start, first) is RAM nobody else uses, big enough for
         // nframes slots.
-        unsafe { meta.add(i).write(FrameMeta { refs: AtomicU32::new(0) }) };
+        unsafe {
+            meta.add(i).write(FrameMeta {
+                refs: AtomicU32::new(0),
+            })
+        };
     }
     {
         let mut t = TABLE.lock();

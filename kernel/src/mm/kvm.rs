@@ -24,9 +24,8 @@ static KERNEL_SATP: AtomicUsize = AtomicUsize::new(0);
 
 pub fn init() {
     let mut pt = PageTable::new().expect("kvm: out of memory");
-    let (mem_end, uart, plic, plic_size, virtio) = platform::with(|p| {
-        (p.mem_end, p.uart, p.plic, p.plic_size, p.virtio.clone())
-    });
+    let (mem_end, uart, plic, plic_size, virtio) =
+        platform::with(|p| (p.mem_end, p.uart, p.plic, p.plic_size, p.virtio.clone()));
     let text = 0x8020_0000usize;
     // Linker-provided symbols; only their addresses are used.
     let (etext, erodata) = (

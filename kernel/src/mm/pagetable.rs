@@ -66,7 +66,13 @@ impl PageTable {
     }
 
     /// Map [va, va+size) to [pa, pa+size) (kernel map, trampoline).
-    pub fn map_range(&mut self, va: usize, pa: usize, size: usize, flags: u64) -> Result<(), NoMemory> {
+    pub fn map_range(
+        &mut self,
+        va: usize,
+        pa: usize,
+        size: usize,
+        flags: u64,
+    ) -> Result<(), NoMemory> {
         let mut off = 0;
         while off < size {
             self.map(VirtAddr(va + off), PhysAddr(pa + off), flags)?;
@@ -119,7 +125,6 @@ impl PageTable {
         frame::put(self.root);
     }
 }
-
 
 /// The leaf slot for `va` in the table rooted at `root`, without
 /// allocating: for writing one entry while the table is being iterated.

@@ -11,7 +11,11 @@ use crate::proc;
 
 /// The physical address backing user `va` for `access`, faulting the page
 /// in (or copying it on write) as a user access would.
-pub fn user_pa(asp: &mut AddressSpace, va: usize, access: Access) -> Result<PhysAddr, fault::Refusal> {
+pub fn user_pa(
+    asp: &mut AddressSpace,
+    va: usize,
+    access: Access,
+) -> Result<PhysAddr, fault::Refusal> {
     let page = page_round_down(va);
     for _ in 0..2 {
         if let Some(slot) = asp.pt.slot(VirtAddr(page), false) {

@@ -60,8 +60,12 @@ fn load(ip: &Inode, asp: &mut AddressSpace) -> Result<(usize, usize), ()> {
             continue;
         }
         let flags = u32_at(&ph, 4);
-        let (off, vaddr, filesz, memsz) =
-            (u64_at(&ph, 8), u64_at(&ph, 16), u64_at(&ph, 32), u64_at(&ph, 40));
+        let (off, vaddr, filesz, memsz) = (
+            u64_at(&ph, 8),
+            u64_at(&ph, 16),
+            u64_at(&ph, 32),
+            u64_at(&ph, 40),
+        );
         let vend = vaddr.checked_add(memsz).ok_or(())?;
         if memsz < filesz
             || vend > MMAP_BASE
@@ -92,7 +96,13 @@ fn load(ip: &Inode, asp: &mut AddressSpace) -> Result<(usize, usize), ()> {
             may_write: false,
         };
         asp.vmas
-            .insert(Vma::new(start, page_round_up(vend), perm, VmaFlags::NONE, backing))
+            .insert(Vma::new(
+                start,
+                page_round_up(vend),
+                perm,
+                VmaFlags::NONE,
+                backing,
+            ))
             .map_err(|_| ())?;
         top = top.max(page_round_up(vend));
     }

@@ -54,7 +54,9 @@ fn sched<'a>(g: SpinLockGuard<'a, super::Shared>) -> SpinLockGuard<'a, super::Sh
 }
 
 /// Switch away for the last time (exit): the scheduler never returns here.
-pub(super) fn sched_exit<'a>(g: SpinLockGuard<'a, super::Shared>) -> SpinLockGuard<'a, super::Shared> {
+pub(super) fn sched_exit<'a>(
+    g: SpinLockGuard<'a, super::Shared>,
+) -> SpinLockGuard<'a, super::Shared> {
     sched(g)
 }
 

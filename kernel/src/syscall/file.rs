@@ -51,7 +51,10 @@ pub fn write() -> isize {
 
 pub fn close() -> isize {
     let d = me_data();
-    match usize::try_from(arg_int(0)).ok().and_then(|i| d.ofile.get_mut(i)) {
+    match usize::try_from(arg_int(0))
+        .ok()
+        .and_then(|i| d.ofile.get_mut(i))
+    {
         Some(slot) if slot.is_some() => {
             drop(slot.take());
             0
@@ -76,7 +79,10 @@ pub fn fstat() -> isize {
     };
     // SAFETY: Stat is plain old data.
     let bytes = unsafe {
-        core::slice::from_raw_parts(&st as *const abi::Stat as *const u8, core::mem::size_of::<abi::Stat>())
+        core::slice::from_raw_parts(
+            &st as *const abi::Stat as *const u8,
+            core::mem::size_of::<abi::Stat>(),
+        )
     };
     match uaccess::copy_out(arg(1), bytes) {
         Ok(()) => 0,
@@ -133,7 +139,12 @@ pub fn mknod() -> isize {
     let Ok(path) = arg_path(0, &mut buf) else {
         return -1;
     };
-    status(fs::ops::mknod(&cwd(), path, arg_int(1) as i16, arg_int(2) as i16))
+    status(fs::ops::mknod(
+        &cwd(),
+        path,
+        arg_int(1) as i16,
+        arg_int(2) as i16,
+    ))
 }
 
 pub fn unlink() -> isize {

@@ -51,7 +51,10 @@ fn map(addr: usize, len: usize, prot: usize, flags: usize, fd: i32, off: usize) 
     } else {
         let f = super::file::file_of(fd)?;
         let ip = f.inode()?.clone();
-        if ip.typ() != abi::T_FILE || !f.readable() || (shared && prot & PROT_WRITE != 0 && !f.writable()) {
+        if ip.typ() != abi::T_FILE
+            || !f.readable()
+            || (shared && prot & PROT_WRITE != 0 && !f.writable())
+        {
             return None;
         }
         Backing::File {
@@ -61,7 +64,11 @@ fn map(addr: usize, len: usize, prot: usize, flags: usize, fd: i32, off: usize) 
             may_write: f.writable(),
         }
     };
-    let vflags = if shared { VmaFlags::SHARED } else { VmaFlags::NONE };
+    let vflags = if shared {
+        VmaFlags::SHARED
+    } else {
+        VmaFlags::NONE
+    };
     with_aspace(|a| {
         let start = if flags & MAP_FIXED != 0 {
             let end = addr.checked_add(len)?;
@@ -75,7 +82,13 @@ fn map(addr: usize, len: usize, prot: usize, flags: usize, fd: i32, off: usize) 
             a.vmas.find_free(len, hint, MMAP_BASE, MMAP_TOP)?
         };
         a.vmas
-            .insert(Vma::new(start, start + len, Perm::from_prot(prot), vflags, backing))
+            .insert(Vma::new(
+                start,
+                start + len,
+                Perm::from_prot(prot),
+                vflags,
+                backing,
+            ))
             .ok()?;
         Some(start)
     })
@@ -109,7 +122,13 @@ pub fn mprotect() -> isize {
             v.start < end
                 && v.end > start
                 && v.flags.contains(VmaFlags::SHARED)
-                && matches!(v.backing, Backing::File { may_write: false, .. })
+                && matches!(
+                    v.backing,
+                    Backing::File {
+                        may_write: false,
+                        ..
+                    }
+                )
         });
         if (refused && perm.contains(Perm::W)) || a.vmas.protect(start, end, perm).is_err() {
             return -1;
@@ -170,4 +189,3 @@ pub fn vmctl() -> isize {
         _ => -1,
     }
 }
-

@@ -57,7 +57,12 @@ pub fn dispatch() {
         SYS_PROCS => proc::procs(),
         SYS_VMCTL => mm::vmctl(),
         _ => {
-            crate::println!("pid {} ({}): unknown system call {}", me().pid(), me().name(), num);
+            crate::println!(
+                "pid {} ({}): unknown system call {}",
+                me().pid(),
+                me().name(),
+                num
+            );
             -1
         }
     };

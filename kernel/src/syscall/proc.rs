@@ -92,7 +92,10 @@ pub fn procs() -> isize {
     let n = rows.len().min(max);
     // SAFETY: ProcInfo is plain old data.
     let bytes = unsafe {
-        core::slice::from_raw_parts(rows.as_ptr() as *const u8, n * core::mem::size_of::<ProcInfo>())
+        core::slice::from_raw_parts(
+            rows.as_ptr() as *const u8,
+            n * core::mem::size_of::<ProcInfo>(),
+        )
     };
     if uaccess::copy_out(buf, bytes).is_err() {
         return -1;

@@ -96,7 +96,10 @@ fn devintr(scause: usize) -> Dev {
 /// Entry from user space (via the trampoline's uservec).
 #[no_mangle]
 pub extern "C" fn usertrap() -> ! {
-    assert!(csr::sstatus() & csr::SSTATUS_SPP == 0, "usertrap: not from user mode");
+    assert!(
+        csr::sstatus() & csr::SSTATUS_SPP == 0,
+        "usertrap: not from user mode"
+    );
     // We're in the kernel now: traps go to kerneltrap.
     csr::w_stvec(kernelvec as usize);
     let p = me();
@@ -182,7 +185,10 @@ pub fn usertrapret() -> ! {
 #[no_mangle]
 pub extern "C" fn kerneltrap() {
     let (sepc, sstatus, scause) = (csr::sepc(), csr::sstatus(), csr::scause());
-    assert!(sstatus & csr::SSTATUS_SPP != 0, "kerneltrap: not from supervisor mode");
+    assert!(
+        sstatus & csr::SSTATUS_SPP != 0,
+        "kerneltrap: not from supervisor mode"
+    );
     assert!(!csr::intr_get(), "kerneltrap: interrupts enabled");
     match devintr(scause) {
         Dev::None => panic!(

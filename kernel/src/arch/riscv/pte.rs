@@ -3,8 +3,8 @@
 //! pages with bit 8 and pages of shared mappings with bit 9. The values live
 //! in `abi::vmstat` so the page-table dump means the same to user programs.
 pub use abi::vmstat::{
-    PTE_A as A, PTE_COW as COW, PTE_D as D, PTE_R as R, PTE_SHARED as SHARED,
-    PTE_U as U, PTE_V as V, PTE_W as W, PTE_X as X,
+    PTE_A as A, PTE_COW as COW, PTE_D as D, PTE_R as R, PTE_SHARED as SHARED, PTE_U as U,
+    PTE_V as V, PTE_W as W, PTE_X as X,
 };
 
 /// Bits of a PTE that are flags rather than the physical page number.
