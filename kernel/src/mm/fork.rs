@@ -36,14 +36,29 @@ impl AddressSpace {
         child.heap_start = self.heap_start;
         child.brk = self.brk;
         let cow = cow_enabled();
-        let areas: alloc::vec::Vec<(usize, usize, bool)> = self
+        let areas: alloc::vec::Vec<(usize, usize, bool, bool)> = self
             .vmas
             .iter()
-            .map(|v| (v.start, v.end, v.flags.contains(VmaFlags::SHARED)))
+            .map(|v| {
+                (
+                    v.start,
+                    v.end,
+                    v.flags.contains(VmaFlags::SHARED),
+                    v.perm.contains(vm::Perm::W),
+                )
+            })
             .collect();
         let mut result = Ok(());
-        for (start, end, shared) in areas {
-            result = copy_range(&mut self.pt, &mut child.pt, start, end, shared, cow);
+        for (start, end, shared, writable) in areas {
+            result = copy_range(
+                &mut self.pt,
+                &mut child.pt,
+                start,
+                end,
+                shared,
+                writable,
+                cow,
+            );
             if result.is_err() {
                 break;
             }
@@ -65,6 +80,7 @@ fn copy_range(
     start: usize,
     end: usize,
     shared: bool,
+    writable: bool,
     cow: bool,
 ) -> Result<(), NoMemory> {
     let zero = frame::zero_frame();
@@ -100,7 +116,9 @@ fn copy_range(
                     // SAFETY: `copy` is new and ours; `pa` is the parent's
                     // page, which nobody writes while the parent forks.
                     unsafe { copy.as_page().copy_from_slice(pa.as_page()) };
-                    Pte::new(copy.0, pte.without(COW).flags() | W)
+                    // The copy is writable only if the area is.
+                    let w = if writable { W } else { 0 };
+                    Pte::new(copy.0, pte.without(COW | W).flags() | w)
                 };
             }
         }

@@ -4,7 +4,8 @@
 //! suite means the same thing with any `--mem`. The kernel may also have
 //! been booted with `cow=0` (eager-copy fork); then the tests that are about
 //! copy-on-write check the eager behaviour instead (fork of more than half
-//! of memory fails cleanly, no page is ever marked COW, no COW faults).
+//! of memory fails cleanly; writable pages are copied at fork rather than
+//! marked COW, so writing them makes no COW faults).
 //!
 //! Tests that need a memory area take it from the break directly
 //! (`sbrk`), never from the allocator, and don't allocate in between, so a
@@ -13,9 +14,9 @@
 #![no_main]
 
 use abi::layout::PAGE_SIZE as PG;
-use abi::vmstat::{fault, PtEntry, VmStat, PTE_COW, PTE_R, PTE_U, PTE_V, PTE_W};
+use abi::vmstat::{fault, PtEntry, VmStat, PTE_COW, PTE_R, PTE_U, PTE_V, PTE_W, VMCTL_COW};
 use ulib::prelude::*;
-use ulib::test::{run_suite, Test};
+use ulib::test::{expect_killed, run_suite, Test};
 use ulib::{ensure, ensure_eq, fs, process, sys, vm};
 
 ulib::entry!(main);
@@ -33,6 +34,7 @@ fn main(args: &[&str]) -> i32 {
         Test::forked("ptdump", ptdump_bits),
         Test::forked("counters", counters),
         Test::forked("leak", leak),
+        Test::forked("eagerreadonly", eager_readonly),
     ];
     run_suite(SUITE, &tests, args.get(1..).unwrap_or(&[]))
 }
@@ -853,6 +855,48 @@ fn leak() -> Result<(), String> {
         before,
         after,
         before as i64 - after as i64
+    );
+    Ok(())
+}
+
+/// vmctl switches fork's strategy (and says what it was); with eager
+/// copying, pages the process may not write stay unwritable in every
+/// generation of children, including pages an earlier fork marked COW.
+fn eager_readonly() -> Result<(), String> {
+    let was = sys::vmctl(VMCTL_COW, 0);
+    ensure!(was == 0 || was == 1, "vmctl(VMCTL_COW, 0) returned {}", was);
+    let r = (|| {
+        ensure_eq!(
+            stat()?.cow_enabled,
+            0,
+            "vmstat's cow_enabled after vmctl(VMCTL_COW, 0)"
+        );
+        ensure_eq!(
+            sys::vmctl(VMCTL_COW, 0),
+            0,
+            "vmctl's answer: the old setting"
+        );
+        let a = ulib::mem::mmap_anon(PG, ulib::mem::PROT_READ)
+            .map_err(|_| String::from("mmap failed"))?;
+        ensure_eq!(rd(a), 0, "read-only page");
+        let text = eager_readonly as *const () as usize & !7;
+        for round in 0..3 {
+            expect_killed(
+                &format!("fork {}: store to a PROT_READ page", round),
+                || wr(a, 1),
+            )?;
+            expect_killed(&format!("fork {}: store to program text", round), || {
+                wr(text, 0)
+            })?;
+        }
+        Ok(())
+    })();
+    sys::vmctl(VMCTL_COW, was.max(0) as usize);
+    r?;
+    ensure_eq!(
+        stat()?.cow_enabled,
+        was as u64,
+        "cow_enabled after restoring"
     );
     Ok(())
 }
