@@ -6,8 +6,8 @@ use core::cell::UnsafeCell;
 use core::ops::{Deref, DerefMut};
 
 pub struct SleepLock<T> {
-    /// (locked, holder pid, sleepers waiting for it)
-    state: SpinLock<(bool, i32, u32)>,
+    /// (locked, holder pid)
+    state: SpinLock<(bool, i32)>,
     data: UnsafeCell<T>,
 }
 
@@ -23,7 +23,7 @@ pub struct SleepLockGuard<'a, T> {
 impl<T> SleepLock<T> {
     pub const fn new(name: &'static str, data: T) -> Self {
         SleepLock {
-            state: SpinLock::new(name, (false, 0, 0)),
+            state: SpinLock::new(name, (false, 0)),
             data: UnsafeCell::new(data),
         }
     }
@@ -35,12 +35,9 @@ impl<T> SleepLock<T> {
     pub fn lock(&self) -> SleepLockGuard<'_, T> {
         let mut st = self.state.lock();
         while st.0 {
-            st.2 += 1;
             st = proc::sleep(self.chan(), st);
-            st.2 -= 1;
         }
-        st.0 = true;
-        st.1 = proc::current_pid();
+        *st = (true, proc::current_pid());
         SleepLockGuard { lock: self }
     }
 
@@ -69,12 +66,7 @@ impl<T> DerefMut for SleepLockGuard<'_, T> {
 impl<T> Drop for SleepLockGuard<'_, T> {
     fn drop(&mut self) {
         let mut st = self.lock.state.lock();
-        st.0 = false;
-        st.1 = 0;
-        // Waking scans the process table: skip it when nobody waits (the
-        // common case, e.g. a process's own address-space lock).
-        if st.2 > 0 {
-            proc::wakeup(self.lock.chan());
-        }
+        *st = (false, 0);
+        proc::wakeup(self.lock.chan());
     }
 }
