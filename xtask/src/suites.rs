@@ -39,6 +39,9 @@ pub struct Suite {
     pub output: Output,
     /// Run by a plain `cargo xtask test`; if false, only when named.
     pub default: bool,
+    /// Arguments under `cargo xtask test --stress` (same program, a longer
+    /// run); empty: `argv` as usual.
+    pub stress_argv: &'static [&'static str],
 }
 
 impl Suite {
@@ -51,6 +54,7 @@ impl Suite {
         kopts: &[],
         output: Output::PassFail,
         default: true,
+        stress_argv: &[],
     };
 
     /// The path init will exec, as the image must hold it.

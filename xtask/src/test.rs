@@ -1,6 +1,11 @@
-//! `cargo xtask test [--no-host] [--list] [SUITE...]`: host unit tests,
-//! then the build, then each in-QEMU suite in its own boot on a fresh copy
-//! of the image. Ends with exactly one line `N passed, N failed`.
+//! `cargo xtask test [--no-host] [--stress] [--list] [SUITE...]`: host unit
+//! tests, then the build, then each in-QEMU suite in its own boot on a
+//! fresh copy of the image. Ends with exactly one line `N passed, N failed`.
+//!
+//! `--stress` runs the race-hunting tests far longer: the host file-system
+//! race scenario does 20000 operations per thread instead of 400 (through
+//! `FSTEST_RACE_ROUNDS`), and suites with a `stress_argv` run that instead
+//! of their normal arguments.
 
 use crate::builder::{self, Built};
 use crate::fsread::FsImage;
@@ -160,9 +165,15 @@ pub fn judge(
     )
 }
 
-fn host_tests(root: &Path) -> Totals {
+/// Operations per thread of `fstest race` under `--stress`.
+const STRESS_RACE_ROUNDS: &str = "20000";
+
+fn host_tests(root: &Path, stress: bool) -> Totals {
     println!("==> host tests: cargo test --workspace --exclude kernel --exclude user");
     let mut c = builder::cargo(root);
+    if stress {
+        c.env("FSTEST_RACE_ROUNDS", STRESS_RACE_ROUNDS);
+    }
     c.args([
         "test",
         "--workspace",
@@ -193,9 +204,14 @@ fn host_tests(root: &Path) -> Totals {
     t
 }
 
-fn run_suite(root: &Path, b: &Built, s: &Suite) -> Totals {
+fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool) -> Totals {
     let prog = s.program_path();
-    println!("==> suite {}: {}", s.name, s.argv.join(" "));
+    let argv = if stress && !s.stress_argv.is_empty() {
+        s.stress_argv
+    } else {
+        s.argv
+    };
+    println!("==> suite {}: {}", s.name, argv.join(" "));
     let present = FsImage::new(&b.image).and_then(|fs| fs.lookup(&prog));
     match present {
         Ok(Some(_)) => {}
@@ -231,7 +247,7 @@ fn run_suite(root: &Path, b: &Built, s: &Suite) -> Totals {
     let mut m = Machine::new(b.kernel.clone(), disk);
     m.smp = s.smp;
     m.mem = s.mem.to_string();
-    m.bootargs = match qemu::bootargs(s.kopts, s.argv) {
+    m.bootargs = match qemu::bootargs(s.kopts, argv) {
         Ok(a) => a,
         Err(e) => {
             println!("FAIL {}: {e}", s.name);
@@ -299,15 +315,17 @@ fn fsck_note(disk: &Path) {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask test [--no-host] [--list] [SUITE...]";
+const USAGE: &str = "usage: cargo xtask test [--no-host] [--stress] [--list] [SUITE...]";
 
 /// Runs the tests; returns the process exit status.
 pub fn main(root: &Path, args: &[String]) -> i32 {
     let mut host = true;
+    let mut stress = false;
     let mut names: Vec<&str> = Vec::new();
     for a in args {
         match a.as_str() {
             "--no-host" => host = false,
+            "--stress" => stress = true,
             "--list" => {
                 for s in suites::SUITES {
                     println!(
@@ -353,13 +371,13 @@ pub fn main(root: &Path, args: &[String]) -> i32 {
 
     let mut total = Totals::default();
     if host {
-        total += host_tests(root);
+        total += host_tests(root, stress);
     }
     let built = crate::prereq::ensure_prereqs().and_then(|_| builder::build(root, false));
     match built {
         Ok(b) => {
             for s in selected {
-                total += run_suite(root, &b, s);
+                total += run_suite(root, &b, s, stress);
             }
         }
         Err(e) => {
