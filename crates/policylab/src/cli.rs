@@ -44,7 +44,8 @@ options:
   --frames LIST          frame counts, each N or A..B (inclusive):
                          3,4 or 1..10 or 1..4,8,16 (required)
   --scan-every N         run lru's aging scan after every N references
-                         (default 1: 8 references of history)
+                         (default max(1, frames/4): 8 scans then cover
+                         about twice the frames' worth of references)
   --csv                  print CSV: policy,frames,requests,faults,miss_ratio
   --help                 this text
 
@@ -166,9 +167,7 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         source,
         format,
         cols,
-        opts: SimOptions {
-            scan_every: scan_every.unwrap_or(SimOptions::default().scan_every),
-        },
+        opts: SimOptions { scan_every },
         csv,
     }))
 }
@@ -296,7 +295,10 @@ fn table(a: &Args, t: &Trace, label: &str, results: &[RunResult]) -> String {
     if a.policies
         .contains(&PolicyName::Kernel(vmpolicy::PolicyKind::Lru))
     {
-        let _ = writeln!(s, "lru: aging scan every {} references", a.opts.scan_every);
+        let _ = match a.opts.scan_every {
+            Some(n) => writeln!(s, "lru: aging scan every {n} references"),
+            None => writeln!(s, "lru: aging scan every max(1, frames/4) references"),
+        };
     }
     let sim_only: Vec<_> = a
         .policies

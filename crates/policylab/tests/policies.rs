@@ -77,7 +77,9 @@ fn s3fifo_by_hand() {
 fn scan_interval_changes_aging_lru() {
     let t = parse_refs(BELADY).unwrap();
     let lru = PolicyName::Kernel(PolicyKind::Lru);
-    let rare = SimOptions { scan_every: 1000 };
+    let rare = SimOptions {
+        scan_every: Some(1000),
+    };
     // No scan within the trace: aging orders nothing and is FIFO.
     assert_eq!(simulate(lru, 3, &t, rare).faults, 9);
     assert_eq!(simulate(lru, 4, &t, rare).faults, 10);
@@ -172,4 +174,46 @@ fn next_uses_by_hand() {
     let t = parse_refs("5,6,5,7,6").unwrap();
     let n = policylab::policies::next_uses(&t.pages, t.distinct);
     assert_eq!(n, [2, 4, u32::MAX, u32::MAX, u32::MAX]);
+}
+
+/// A hot set of 30 pages mixed with a loop over 100 others, 64 frames.
+fn hot_and_loop() -> Trace {
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut cur = 0;
+    let mut refs = Vec::new();
+    for _ in 0..20_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if x % 2 == 0 {
+            refs.push(x / 2 % 30);
+        } else {
+            cur = (cur + 1) % 100;
+            refs.push(1000 + cur);
+        }
+    }
+    let s: Vec<String> = refs.iter().map(u64::to_string).collect();
+    parse_refs(&s.join(",")).unwrap()
+}
+
+/// Why the default scan interval grows with the frame count: scanning after
+/// every reference keeps 8 references of history, so with 64 frames all
+/// eviction candidates have age 0 and aging is FIFO; with the default
+/// (64 / 4 = 16 references) it lands near exact LRU.
+#[test]
+fn default_scan_interval_makes_aging_approximate_lru() {
+    let t = hot_and_loop();
+    let run = |p: PolicyName, scan_every| simulate(p, 64, &t, SimOptions { scan_every }).faults;
+    let lru = PolicyName::Kernel(PolicyKind::Lru);
+    let fifo = run(PolicyName::Kernel(PolicyKind::Fifo), None);
+    let exact = run(PolicyName::LruExact, None);
+    let every_ref = run(lru, Some(1));
+    let default = run(lru, None);
+    assert_eq!(policylab::policies::default_scan_every(64), 16);
+    assert!(exact < fifo, "the workload rewards recency: {exact} {fifo}");
+    assert!(every_ref * 100 >= fifo * 98, "{every_ref} vs fifo {fifo}");
+    assert!(
+        default * 100 <= exact * 105,
+        "{default} vs lru-exact {exact}"
+    );
 }

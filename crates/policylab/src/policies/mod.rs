@@ -75,7 +75,7 @@ impl PolicyName {
         match self {
             PolicyName::Kernel(PolicyKind::Fifo) => "kernel: evict in load order",
             PolicyName::Kernel(PolicyKind::Lru) => {
-                "kernel: LRU by aging (8-bit age, scan every --scan-every refs)"
+                "kernel: LRU by aging (8-bit ages, scan every --scan-every refs)"
             }
             PolicyName::Kernel(PolicyKind::Clock) => "kernel: Clock (second chance)",
             PolicyName::Kernel(PolicyKind::EClock) => "kernel: Enhanced Clock, (A,D) classes",
@@ -89,16 +89,30 @@ impl PolicyName {
 }
 
 /// Options that change how a policy runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SimOptions {
-    /// References between two LRU aging scans (at least 1).
-    pub scan_every: u64,
+    /// References between two LRU aging scans (at least 1); None: the
+    /// default for the frame count, [`default_scan_every`].
+    pub scan_every: Option<u64>,
 }
 
-impl Default for SimOptions {
-    fn default() -> Self {
-        SimOptions { scan_every: 1 }
+impl SimOptions {
+    /// The scan interval used with `frames` frames.
+    pub fn scan_every(&self, frames: usize) -> u64 {
+        self.scan_every
+            .unwrap_or_else(|| default_scan_every(frames))
     }
+}
+
+/// `max(1, frames / 4)` references: 8 scans of history then span about
+/// twice the references a page survives in memory (under LRU, a page not used
+/// for `frames` distinct references is evicted), so ages can order the
+/// pages that compete for eviction. A scan after every reference would
+/// remember only the last 8 references: with more than ~8 frames every
+/// candidate has age 0 and aging falls back to FIFO order. For 1 to 7
+/// frames this is 1, where aging equals exact LRU on the textbook strings.
+pub fn default_scan_every(frames: usize) -> u64 {
+    (frames as u64 / 4).max(1)
 }
 
 /// The outcome of one replay.
@@ -122,10 +136,11 @@ impl RunResult {
 
 /// Replays `t` through `policy` with `frames` frames (at least 1).
 pub fn simulate(policy: PolicyName, frames: usize, t: &Trace, o: SimOptions) -> RunResult {
-    assert!(frames > 0 && o.scan_every > 0, "checked by the caller");
+    let scan_every = o.scan_every(frames);
+    assert!(frames > 0 && scan_every > 0, "checked by the caller");
     let n = t.distinct;
     let faults = match policy {
-        PolicyName::Kernel(k) => replay(&mut vm::Vm::new(k, frames, n, o.scan_every), t),
+        PolicyName::Kernel(k) => replay(&mut vm::Vm::new(k, frames, n, scan_every), t),
         PolicyName::LruExact => replay(&mut exact::LruExact::new(frames, n), t),
         PolicyName::Opt => replay(&mut exact::Opt::new(frames, &t.pages, n), t),
         PolicyName::Arc => replay(&mut arc::Arc::new(frames, n), t),
