@@ -185,7 +185,7 @@ fn hot_and_loop() -> Trace {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        if x % 2 == 0 {
+        if x.is_multiple_of(2) {
             refs.push(x / 2 % 30);
         } else {
             cur = (cur + 1) % 100;
