@@ -25,6 +25,11 @@
 //! or repeated frame is refused with `false`), or loops without bound, so
 //! the kernel may call it in its reclaim path with a lock held.
 //!
+//! Costs: `insert`, `remove`, FIFO's `victim` and `set_kind` (apart from
+//! resetting ages) are O(1); Clock's `victim` is at most two turns of the
+//! hand; LRU's `victim` is a linear search that stops at the first frame
+//! with A clear and age 0; the LRU `scan` visits every resident frame.
+//!
 //! A frame that `victim` returned is no longer in the set. If the kernel
 //! then cannot evict it (it became pinned, swap is full), it `insert`s it
 //! again, at the back. There is no `touch`: the kernel never sees single
