@@ -162,14 +162,16 @@ impl Policy {
         }
         self.stats.scans += 1;
         let clears = self.stats.a_clears;
+        // The index is rebuilt in the same pass, in load order.
+        self.index.clear();
         let mut node = self.list.front();
         while let Some(f) = node {
             let a = hw.test_and_clear_accessed(f);
             self.stats.a_clears += u64::from(a);
             self.age[f] = (self.age[f] >> 1) | (u8::from(a) << 7);
+            self.index.push(f, bucket(false, self.age[f]));
             node = self.list.next_of(f);
         }
-        self.rebuild_index();
         if self.stats.a_clears != clears {
             hw.end_batch();
         }
