@@ -8,6 +8,7 @@ mod fsck;
 mod fsread;
 mod mkfs;
 mod prereq;
+mod profile;
 mod qemu;
 mod sim;
 mod suites;
@@ -29,9 +30,13 @@ usage: cargo xtask <command> [options]
                           build, then boot QEMU (default: 3 harts, 128M,
                           target/fs.img). With `-- PROG ARGS` init runs PROG
                           once and xtask exits with its status.
-  test [--no-host] [--list] [SUITE...]
+  test [--no-host] [--stress] [--list] [SUITE...]
                           host unit tests, build, in-QEMU suites
+                          (--stress: hunt races longer)
   bench                   instruction counts and wall time of /bench
+  profile [ROW]           trace every instruction of `bench ROW` (default
+                          fault/anon) and show the kernel's cost per trap,
+                          by function and instruction class
   sim [options]           the policy lab: replay a page-reference trace
                           through the kernel's replacement policies, exact
                           LRU, OPT and others (`sim --help` explains it)
@@ -243,6 +248,7 @@ fn main() {
         "test" => test::main(&root(), rest),
         "bench" => bench::main(&root(), rest),
         "sim" => sim::main(&root(), rest),
+        "profile" => profile::main(&root(), rest),
         "mkfs" => {
             cmd_mkfs(rest);
             0

@@ -171,6 +171,7 @@ pub fn exec(path: &[u8], argv: &[&[u8]]) -> Result<usize, ()> {
     let (sp, argv_ptr) = push_args(&mut asp, argv)?;
 
     // Commit: nothing below can fail.
+    d.satp = crate::arch::riscv::csr::make_satp(asp.pt.root().0);
     let old = p.aspace.lock().replace(asp);
     drop(old);
     let name = path.rsplit(|&c| c == b'/').next().unwrap_or(path);

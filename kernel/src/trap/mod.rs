@@ -153,10 +153,8 @@ pub extern "C" fn usertrap() -> ! {
 /// Return to user space through the trampoline's userret.
 pub fn usertrapret() -> ! {
     let p = me();
-    let satp = {
-        let a = p.aspace.lock();
-        csr::make_satp(a.as_ref().expect("no address space").pt.root().0)
-    };
+    // SAFETY: only this process's own kernel thread reads its satp here.
+    let satp = unsafe { p.data() }.satp;
     csr::intr_off();
     // Addresses of the linker-placed trampoline symbols.
     let (tramp, uvec, uret) = (

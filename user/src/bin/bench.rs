@@ -42,6 +42,8 @@ const ROWS: &[(&str, Row)] = &[
     ("read/read256k", read_read),
     ("mmap/map128m", map128m),
     ("mmap/map1m", map1m),
+    ("proc/spawn", spawn_true),
+    ("pipe/roundtrip", pipe_roundtrip),
 ];
 
 /// One row's result.
@@ -469,4 +471,61 @@ fn map128m() -> Result<Measured, String> {
 
 fn map1m() -> Result<Measured, String> {
     map_unmap(MIB)
+}
+
+/// fork + exec of /true + exit + wait: the shell's everyday path
+/// (average of 20, after one to warm the page cache).
+fn spawn_true() -> Result<Measured, String> {
+    const N: u64 = 20;
+    let once = || process::run("/true", &["true"]);
+    if once() != Ok(0) {
+        return Err(String::from("running /true failed"));
+    }
+    let (bad, ins, ticks) = measure(|| (0..N).filter(|_| once() != Ok(0)).count());
+    if bad > 0 {
+        return Err(format!("/true failed {} times", bad));
+    }
+    Ok(Measured {
+        instructions: ins / N,
+        ticks,
+        extra: vec![("ops", N)],
+    })
+}
+
+/// One byte there and back between two processes over two pipes
+/// (average of 1000 round trips): two writes, two reads, two sleeps and
+/// wakeups, two context switches.
+fn pipe_roundtrip() -> Result<Measured, String> {
+    const N: u64 = 1000;
+    let there = fs::pipe().map_err(|e| format!("pipe: {}", e))?;
+    let back = fs::pipe().map_err(|e| format!("pipe: {}", e))?;
+    let pid = process::spawn(|| {
+        let mut b = [0u8; 1];
+        sys::close(there[1]);
+        sys::close(back[0]);
+        while fs::read(there[0], &mut b) == Ok(1) {
+            if fs::write(back[1], &b) != Ok(1) {
+                return 1;
+            }
+        }
+        0
+    })
+    .map_err(|e| format!("fork: {}", e))?;
+    sys::close(there[0]);
+    sys::close(back[1]);
+    let mut b = [7u8; 1];
+    let (ok, ins, ticks) = measure(|| {
+        (0..N).all(|_| fs::write(there[1], &b) == Ok(1) && fs::read(back[0], &mut b) == Ok(1))
+    });
+    sys::close(there[1]);
+    sys::close(back[0]);
+    let st = process::wait_for(pid);
+    if !ok || st != Ok(0) {
+        return Err(format!("round trip failed (child status {:?})", st));
+    }
+    Ok(Measured {
+        instructions: ins / N,
+        ticks,
+        extra: vec![("ops", N)],
+    })
 }
