@@ -119,6 +119,14 @@ pub const SUITES: &[Suite] = &[
         timeout_s: 180,
         ..Suite::DEFAULT
     },
+    // Bad input from user programs and xv6 compatibility (issue 7):
+    // user/src/bin/hardtests.
+    Suite {
+        name: "hardtests",
+        argv: &["hardtests"],
+        timeout_s: 240,
+        ..Suite::DEFAULT
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static Suite> {
