@@ -39,6 +39,12 @@ pub struct Suite {
     pub output: Output,
     /// Run by a plain `cargo xtask test`; if false, only when named.
     pub default: bool,
+    /// With `cargo xtask test --stress`: this argv and timeout instead (a
+    /// longer run of the same program).
+    pub stress: Option<(&'static [&'static str], u64)>,
+    /// Whether fsck finding problems in the image the suite leaves behind
+    /// fails the suite (otherwise it is a note).
+    pub fsck_must_pass: bool,
 }
 
 impl Suite {
@@ -51,6 +57,8 @@ impl Suite {
         kopts: &[],
         output: Output::PassFail,
         default: true,
+        stress: None,
+        fsck_must_pass: false,
     };
 
     /// The path init will exec, as the image must hold it.
@@ -125,6 +133,17 @@ pub const SUITES: &[Suite] = &[
         name: "hardtests",
         argv: &["hardtests"],
         timeout_s: 240,
+        fsck_must_pass: true,
+        ..Suite::DEFAULT
+    },
+    // The system-call fuzzer (user/src/bin/fuzz.rs): ROUNDS, CALLS per
+    // worker, SEED. A short run by default, a long one with --stress.
+    Suite {
+        name: "fuzz",
+        argv: &["fuzz", "4", "400", "1"],
+        timeout_s: 240,
+        stress: Some((&["fuzz", "40", "3000", "7"], 3600)),
+        fsck_must_pass: true,
         ..Suite::DEFAULT
     },
 ];
@@ -148,6 +167,15 @@ mod tests {
             assert!(crate::qemu::parse_mem(s.mem).is_ok(), "{}", s.name);
             assert!(s.timeout_s > 0);
             crate::qemu::bootargs(s.kopts, s.argv).unwrap();
+            if let Some((argv, timeout_s)) = s.stress {
+                assert_eq!(
+                    argv.first(),
+                    s.argv.first(),
+                    "{}: stress runs another program",
+                    s.name
+                );
+                assert!(timeout_s >= s.timeout_s, "{}", s.name);
+            }
         }
         for n in ["usertests", "ctest", "forktest"] {
             assert!(find(n).unwrap().default);

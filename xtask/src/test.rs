@@ -1,4 +1,4 @@
-//! `cargo xtask test [--no-host] [--list] [SUITE...]`: host unit tests,
+//! `cargo xtask test [--no-host] [--stress] [--list] [SUITE...]`: host unit tests,
 //! then the build, then each in-QEMU suite in its own boot on a fresh copy
 //! of the image. Ends with exactly one line `N passed, N failed`.
 
@@ -193,9 +193,13 @@ fn host_tests(root: &Path) -> Totals {
     t
 }
 
-fn run_suite(root: &Path, b: &Built, s: &Suite) -> Totals {
+fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool) -> Totals {
     let prog = s.program_path();
-    println!("==> suite {}: {}", s.name, s.argv.join(" "));
+    let (argv, timeout_s) = match s.stress {
+        Some(long) if stress => long,
+        _ => (s.argv, s.timeout_s),
+    };
+    println!("==> suite {}: {}", s.name, argv.join(" "));
     let present = FsImage::new(&b.image).and_then(|fs| fs.lookup(&prog));
     match present {
         Ok(Some(_)) => {}
@@ -231,7 +235,7 @@ fn run_suite(root: &Path, b: &Built, s: &Suite) -> Totals {
     let mut m = Machine::new(b.kernel.clone(), disk);
     m.smp = s.smp;
     m.mem = s.mem.to_string();
-    m.bootargs = match qemu::bootargs(s.kopts, s.argv) {
+    m.bootargs = match qemu::bootargs(s.kopts, argv) {
         Ok(a) => a,
         Err(e) => {
             println!("FAIL {}: {e}", s.name);
@@ -242,7 +246,7 @@ fn run_suite(root: &Path, b: &Built, s: &Suite) -> Totals {
         }
     };
     println!("    {}", m.display());
-    let r = match qemu::run_captured(m.command(), Some(Duration::from_secs(s.timeout_s)), true) {
+    let r = match qemu::run_captured(m.command(), Some(Duration::from_secs(timeout_s)), true) {
         Ok(r) => r,
         Err(e) => {
             println!("FAIL {}: {e}", s.name);
@@ -253,7 +257,16 @@ fn run_suite(root: &Path, b: &Built, s: &Suite) -> Totals {
         }
     };
     let tally = parse_output(&r.stdout, s.output, s.name);
-    let (tot, mut why) = judge(&tally, r.code, r.timed_out, s.timeout_s);
+    let (mut tot, mut why) = judge(&tally, r.code, r.timed_out, timeout_s);
+    let problems = fsck_problems(&m.disk);
+    if s.fsck_must_pass && !problems.is_empty() {
+        tot.failed += 1;
+        why.push(format!(
+            "fsck finds {} problems, first: {}",
+            problems.len(),
+            problems[0]
+        ));
+    }
     // QEMU's own complaints (bad option, missing file) explain a failed boot.
     if let Some(l) = r.stderr.lines().find(|l| !l.trim().is_empty()) {
         if !why.is_empty() {
@@ -275,20 +288,26 @@ fn run_suite(root: &Path, b: &Built, s: &Suite) -> Totals {
     for f in &tally.failures {
         println!("    {f}");
     }
-    fsck_note(&m.disk);
+    if !s.fsck_must_pass {
+        fsck_note(&m.disk, &problems);
+    }
     tot
 }
 
-/// Checks the image the suite left behind; a note for whoever works on
-/// the file system, not a test failure (a suite may stop mid-operation).
-fn fsck_note(disk: &Path) {
-    let Ok(data) = std::fs::read(disk) else {
-        return;
-    };
-    let problems = match FsImage::new(&data) {
-        Ok(fs) => crate::fsck::check(&fs),
-        Err(e) => vec![e],
-    };
+/// What fsck finds wrong with the image a suite left behind.
+fn fsck_problems(disk: &Path) -> Vec<String> {
+    match std::fs::read(disk) {
+        Ok(data) => match FsImage::new(&data) {
+            Ok(fs) => crate::fsck::check(&fs),
+            Err(e) => vec![e],
+        },
+        Err(e) => vec![format!("reading {}: {e}", disk.display())],
+    }
+}
+
+/// For most suites fsck's findings are a note for whoever works on the
+/// file system, not a test failure (a suite may stop mid-operation).
+fn fsck_note(disk: &Path, problems: &[String]) {
     if !problems.is_empty() {
         let d = disk.display();
         println!(
@@ -299,15 +318,18 @@ fn fsck_note(disk: &Path) {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask test [--no-host] [--list] [SUITE...]";
+const USAGE: &str = "usage: cargo xtask test [--no-host] [--stress] [--list] [SUITE...]";
 
 /// Runs the tests; returns the process exit status.
 pub fn main(root: &Path, args: &[String]) -> i32 {
     let mut host = true;
+    let mut stress = false;
     let mut names: Vec<&str> = Vec::new();
     for a in args {
         match a.as_str() {
             "--no-host" => host = false,
+            // Suites with a stress run (the fuzzer) run it instead.
+            "--stress" => stress = true,
             "--list" => {
                 for s in suites::SUITES {
                     println!(
@@ -359,7 +381,7 @@ pub fn main(root: &Path, args: &[String]) -> i32 {
     match built {
         Ok(b) => {
             for s in selected {
-                total += run_suite(root, &b, s);
+                total += run_suite(root, &b, s, stress);
             }
         }
         Err(e) => {
