@@ -9,6 +9,7 @@ mod fsread;
 mod mkfs;
 mod prereq;
 mod qemu;
+mod sim;
 mod suites;
 mod test;
 #[cfg(test)]
@@ -31,6 +32,9 @@ usage: cargo xtask <command> [options]
   test [--no-host] [--list] [SUITE...]
                           host unit tests, build, in-QEMU suites
   bench                   instruction counts and wall time of /bench
+  sim [options]           the policy lab: replay a page-reference trace
+                          through the kernel's replacement policies, exact
+                          LRU, OPT and others (`sim --help` explains it)
   mkfs [--out PATH] [--size BLOCKS] [--inodes N] [--nlog N] [--add PATH]...
                           make an xv6-format image (default target/fs.img,
                           4000 blocks, 200 inodes); --add puts a file or a
@@ -238,6 +242,7 @@ fn main() {
         "run" => cmd_run(rest),
         "test" => test::main(&root(), rest),
         "bench" => bench::main(&root(), rest),
+        "sim" => sim::main(&root(), rest),
         "mkfs" => {
             cmd_mkfs(rest);
             0

@@ -45,3 +45,15 @@ pub fn killed() -> bool {
 pub fn current_pid() -> i32 {
     PID.with(|p| *p)
 }
+
+/// Widens a race window in the kernel code under test: `fs::inode`'s iput
+/// calls this between freeing an inode and giving back its reference. A
+/// scenario that sets WIDEN makes the window 2 ms long, so an interleaving
+/// that takes luck on real hardware happens every few iterations.
+pub static WIDEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn race_window() {
+    if WIDEN.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}

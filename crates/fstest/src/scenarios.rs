@@ -4,6 +4,7 @@
 pub mod basic;
 pub mod crash;
 pub mod full;
+pub mod iput_reuse;
 pub mod pipe;
 pub mod race;
 pub mod threads;

@@ -26,6 +26,9 @@ isolated! {
     threads => scenarios::threads::run;
     /// 6 threads fighting over the same four names; fsck after.
     race => scenarios::race::run;
+    /// iput frees an inode; ialloc reuses it and the new file is unlinked
+    /// before iput gives back its reference: the new file must be freed.
+    iput_reuse => scenarios::iput_reuse::run;
     /// A crash after every block write of a workload: each image recovers
     /// to a consistent file system with whole transactions.
     crash_recovery => scenarios::crash::run;

@@ -166,36 +166,49 @@ impl Clone for Inode {
 
 impl Drop for Inode {
     /// xv6's iput. See the module comment for the transaction rule.
+    ///
+    /// The reference that takes the count to 0 must be the one that frees
+    /// an unlinked inode. Freeing zeroes the disk inode before this
+    /// handle's count is given back, and in that window `ialloc` may hand
+    /// the same table entry (same inum) to a new file, which may be
+    /// unlinked and dropped while our count still keeps the entry above 1.
+    /// So after freeing we look again instead of just decrementing: if the
+    /// entry now holds a new orphan and ours is the last reference, it is
+    /// ours to free. (xv6's iput decrements blindly and would leak that
+    /// inode; `fstest iput_reuse` reproduces it.)
     fn drop(&mut self) {
-        {
-            let mut t = ITABLE.lock();
-            let m = &mut t[self.idx];
-            if m.refcnt > 1 || !(m.valid && m.orphan) {
-                m.refcnt -= 1;
-                return;
-            }
-        }
-        // Probably the last reference to an unlinked inode. Nothing can
-        // find it by name any more, so only a racing idup of ours could
-        // matter; look again with the inode locked.
-        let tx = Transaction::begin();
-        {
-            let mut g = self.lock();
-            let last = {
-                let t = ITABLE.lock();
-                t[self.idx].refcnt == 1 && t[self.idx].orphan
-            };
-            if last {
-                g.truncate();
-                g.d.typ = 0;
-                g.update();
+        loop {
+            {
                 let mut t = ITABLE.lock();
-                t[self.idx].valid = false;
-                t[self.idx].orphan = false;
+                let m = &mut t[self.idx];
+                if m.refcnt > 1 || !(m.valid && m.orphan) {
+                    m.refcnt -= 1;
+                    return;
+                }
             }
+            // Probably the last reference to an unlinked inode. Nothing can
+            // find it by name any more, so only a racing idup of ours (or
+            // ialloc, above) could matter; look again with it locked.
+            let tx = Transaction::begin();
+            {
+                let mut g = self.lock();
+                let last = {
+                    let t = ITABLE.lock();
+                    t[self.idx].refcnt == 1 && t[self.idx].orphan
+                };
+                if last {
+                    g.truncate();
+                    g.d.typ = 0;
+                    g.update();
+                    let mut t = ITABLE.lock();
+                    t[self.idx].valid = false;
+                    t[self.idx].orphan = false;
+                }
+            }
+            drop(tx);
+            #[cfg(test)]
+            crate::proc::race_window();
         }
-        ITABLE.lock()[self.idx].refcnt -= 1;
-        drop(tx);
     }
 }
 

@@ -6,9 +6,21 @@ use core::cell::UnsafeCell;
 use core::ops::{Deref, DerefMut};
 
 pub struct SleepLock<T> {
-    /// (locked, holder pid)
-    state: SpinLock<(bool, i32)>,
+    state: SpinLock<State>,
     data: UnsafeCell<T>,
+}
+
+/// Under the lock's spinlock.
+struct State {
+    locked: bool,
+    /// Holder's pid, for `holding`.
+    pid: i32,
+    /// Processes asleep in `lock`. Release calls `wakeup` (a scan of the
+    /// whole process table) only when this is nonzero: most releases, such
+    /// as the address-space lock on every trap, have no waiter. A sleeper
+    /// counts itself before `sleep` gives up the spinlock and the releaser
+    /// reads the count under it, so no wakeup can be missed.
+    waiters: u32,
 }
 
 // SAFETY: the lock serialises access to `data`.
@@ -23,7 +35,14 @@ pub struct SleepLockGuard<'a, T> {
 impl<T> SleepLock<T> {
     pub const fn new(name: &'static str, data: T) -> Self {
         SleepLock {
-            state: SpinLock::new(name, (false, 0)),
+            state: SpinLock::new(
+                name,
+                State {
+                    locked: false,
+                    pid: 0,
+                    waiters: 0,
+                },
+            ),
             data: UnsafeCell::new(data),
         }
     }
@@ -34,17 +53,20 @@ impl<T> SleepLock<T> {
 
     pub fn lock(&self) -> SleepLockGuard<'_, T> {
         let mut st = self.state.lock();
-        while st.0 {
+        while st.locked {
+            st.waiters += 1;
             st = proc::sleep(self.chan(), st);
+            st.waiters -= 1;
         }
-        *st = (true, proc::current_pid());
+        st.locked = true;
+        st.pid = proc::current_pid();
         SleepLockGuard { lock: self }
     }
 
     /// Whether the current process holds it.
     pub fn holding(&self) -> bool {
         let st = self.state.lock();
-        st.0 && st.1 == proc::current_pid()
+        st.locked && st.pid == proc::current_pid()
     }
 }
 
@@ -66,7 +88,10 @@ impl<T> DerefMut for SleepLockGuard<'_, T> {
 impl<T> Drop for SleepLockGuard<'_, T> {
     fn drop(&mut self) {
         let mut st = self.lock.state.lock();
-        *st = (false, 0);
-        proc::wakeup(self.lock.chan());
+        st.locked = false;
+        st.pid = 0;
+        if st.waiters > 0 {
+            proc::wakeup(self.lock.chan());
+        }
     }
 }

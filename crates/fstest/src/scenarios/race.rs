@@ -6,8 +6,18 @@ use super::{check_disk, setup};
 use crate::fs::{self, ops, IoDst, IoSrc};
 use abi::fcntl::*;
 
+/// Operations per thread: 400 in a normal run (about 0.2 s); more when
+/// `FSTEST_RACE_ROUNDS` says so (`cargo xtask test --stress` sets 20000).
+fn rounds() -> u32 {
+    std::env::var("FSTEST_RACE_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(400)
+}
+
 pub fn run() {
     setup(3000, 200, 31, &[]);
+    let rounds = rounds();
     let root = fs::root();
     ops::mkdir(&root, b"s").unwrap();
     drop(root);
@@ -16,7 +26,7 @@ pub fn run() {
             std::thread::spawn(move || {
                 let root = fs::root();
                 let mut seed = t * 7919 + 1;
-                for _ in 0..400 {
+                for _ in 0..rounds {
                     seed = seed.wrapping_mul(1103515245).wrapping_add(12345);
                     let k = (seed >> 8) % 4;
                     let name = format!("s/n{k}");

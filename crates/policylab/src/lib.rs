@@ -1,0 +1,12 @@
+//! The policy lab: replays page-reference traces through the kernel's own
+//! replacement policies (crate `vmpolicy`), exact LRU, OPT and some
+//! simulator-only policies from the literature. `cargo xtask sim` runs it;
+//! docs/policylab.md is the manual.
+
+pub mod cli;
+pub mod format;
+pub mod policies;
+pub mod trace;
+
+pub use policies::{simulate, PolicyName, RunResult, SimOptions};
+pub use trace::Trace;

@@ -1,0 +1,212 @@
+//! [`Policy`]: the resident set of one replacement domain and the four
+//! victim-choosing algorithms over it. One struct for all four kinds, so
+//! switching kind at run time is a field change: the resident set and its
+//! order are kept and nothing is allocated.
+
+use crate::{AccessBits, FrameList, PolicyKind, Stats};
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// A replacement policy over frames `0..capacity`. See the crate docs for
+/// the contract.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    kind: PolicyKind,
+    /// Resident (evictable) frames. FIFO and LRU: load order, oldest first.
+    /// Clock and Enhanced Clock: the circle, front = where the hand points.
+    list: FrameList,
+    /// LRU aging counters; 0 for a newly inserted frame.
+    age: Vec<u8>,
+    stats: Stats,
+}
+
+impl Policy {
+    /// A policy of `kind` for frames `0..capacity`, with nothing resident.
+    /// Allocates; no other method does.
+    pub fn new(kind: PolicyKind, capacity: usize) -> Self {
+        Policy {
+            kind,
+            list: FrameList::new(capacity),
+            age: vec![0; capacity],
+            stats: Stats::default(),
+        }
+    }
+
+    pub fn kind(&self) -> PolicyKind {
+        self.kind
+    }
+
+    /// `fifo`, `lru`, `clock` or `eclock`.
+    pub fn name(&self) -> &'static str {
+        self.kind.name()
+    }
+
+    /// Switches to `kind`, keeping the resident set and its order (which
+    /// becomes the new policy's load order or clock circle, front first).
+    /// Ages restart at 0. The counters are kept.
+    pub fn set_kind(&mut self, kind: PolicyKind) {
+        if kind == self.kind {
+            return;
+        }
+        self.kind = kind;
+        for f in 0..self.age.len() {
+            self.age[f] = 0;
+        }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.list.capacity()
+    }
+
+    /// Number of resident (evictable) frames.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn contains(&self, frame: usize) -> bool {
+        self.list.contains(frame)
+    }
+
+    /// The resident frames in policy order: load order for FIFO and LRU,
+    /// the circle starting at the hand for Clock and Enhanced Clock.
+    pub fn iter(&self) -> crate::list::Iter<'_> {
+        self.list.iter()
+    }
+
+    /// `frame`'s LRU age, if resident (kept, but unused, by other kinds).
+    pub fn age(&self, frame: usize) -> Option<u8> {
+        self.contains(frame).then(|| self.age[frame])
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// `frame` became resident and evictable: it goes to the back of the
+    /// load order, or just behind the clock hand, with age 0. False (nothing
+    /// changes) if it is out of range or already resident.
+    pub fn insert(&mut self, frame: usize) -> bool {
+        if !self.list.push_back(frame) {
+            return false;
+        }
+        self.age[frame] = 0;
+        true
+    }
+
+    /// `frame` stops being evictable (freed, unmapped, pinned). False if it
+    /// was not resident.
+    pub fn remove(&mut self, frame: usize) -> bool {
+        self.list.remove(frame)
+    }
+
+    /// Chooses a victim, removes it from the resident set and returns it;
+    /// None if nothing is resident. Clock and Enhanced Clock clear A bits on
+    /// the way (through `hw`). If the caller cannot evict the frame after
+    /// all, it calls [`insert`](Self::insert) to put it back.
+    pub fn victim<A: AccessBits + ?Sized>(&mut self, hw: &mut A) -> Option<usize> {
+        if self.list.is_empty() {
+            return None;
+        }
+        let clears = self.stats.a_clears;
+        let v = match self.kind {
+            PolicyKind::Fifo => self.list.front(),
+            PolicyKind::Lru => self.lru_victim(hw),
+            PolicyKind::Clock => self.clock_victim(hw),
+            PolicyKind::EClock => self.eclock_victim(hw),
+        }?;
+        self.list.remove(v);
+        self.stats.evictions += 1;
+        if self.stats.a_clears != clears {
+            hw.end_batch();
+        }
+        Some(v)
+    }
+
+    /// The periodic scan. LRU: for every resident frame, shift its A bit
+    /// into the top of its age and clear A. Other kinds: nothing (and it is
+    /// not counted).
+    pub fn scan<A: AccessBits + ?Sized>(&mut self, hw: &mut A) {
+        if self.kind != PolicyKind::Lru {
+            return;
+        }
+        self.stats.scans += 1;
+        let clears = self.stats.a_clears;
+        let mut node = self.list.front();
+        while let Some(f) = node {
+            let a = hw.test_and_clear_accessed(f);
+            self.stats.a_clears += u64::from(a);
+            self.age[f] = (self.age[f] >> 1) | (u8::from(a) << 7);
+            node = self.list.next_of(f);
+        }
+        if self.stats.a_clears != clears {
+            hw.end_batch();
+        }
+    }
+
+    /// Smallest (A, age): a frame used since the last scan counts as newer
+    /// than any age, so a page just loaded is not the next victim. Ties go
+    /// to the oldest load. Stops early at the first (0, 0).
+    fn lru_victim<A: AccessBits + ?Sized>(&self, hw: &A) -> Option<usize> {
+        let mut best: Option<(u16, usize)> = None;
+        for f in self.list.iter() {
+            let key = (u16::from(hw.accessed(f)) << 8) | u16::from(self.age[f]);
+            if best.is_none_or(|(k, _)| key < k) {
+                best = Some((key, f));
+                if key == 0 {
+                    break;
+                }
+            }
+        }
+        best.map(|(_, f)| f)
+    }
+
+    /// Second chance: at the hand, A set -> clear it and move on; A clear ->
+    /// that is the victim, and the hand stops just past it. After one turn
+    /// every A is clear, so two turns always find one; if another hart keeps
+    /// setting bits, the frame at the hand after two turns is taken anyway.
+    fn clock_victim<A: AccessBits + ?Sized>(&mut self, hw: &mut A) -> Option<usize> {
+        for _ in 0..2 * self.list.len() {
+            let f = self.list.front()?;
+            if !hw.test_and_clear_accessed(f) {
+                return Some(f);
+            }
+            self.stats.a_clears += 1;
+            // Moving the front to the back is the hand advancing one step.
+            self.list.move_to_back(f);
+        }
+        self.list.front()
+    }
+
+    /// Enhanced Clock, the textbook passes from the hand:
+    /// 1. look one turn for (A=0, D=0), changing nothing;
+    /// 2. look one turn for (0, 1), clearing A of every frame passed;
+    /// 3. and 4. repeat 1 and 2: every A is clear now, so one of them finds a
+    ///    victim (unless another hart keeps setting bits, when the frame at
+    ///    the hand is taken).
+    ///
+    /// The hand stops just past the victim. The caller writes a dirty victim
+    /// back before reusing its frame (the policy never clears D).
+    fn eclock_victim<A: AccessBits + ?Sized>(&mut self, hw: &mut A) -> Option<usize> {
+        for _ in 0..2 {
+            let clean = self.list.iter().find(|&f| !hw.accessed(f) && !hw.dirty(f));
+            if let Some(f) = clean {
+                self.list.rotate_to_front(f);
+                return Some(f);
+            }
+            let mut node = self.list.front();
+            while let Some(f) = node {
+                if !hw.test_and_clear_accessed(f) {
+                    self.list.rotate_to_front(f);
+                    return Some(f);
+                }
+                self.stats.a_clears += 1;
+                node = self.list.next_of(f);
+            }
+        }
+        self.list.front()
+    }
+}

@@ -1,0 +1,57 @@
+//! Random operation sequences against a plain model of the resident set:
+//! every policy must return only resident frames, keep exactly the frames
+//! inserted and not removed, and keep its order across kind switches.
+
+mod common;
+use common::Bits;
+use std::collections::BTreeSet;
+use vmpolicy::{Policy, PolicyKind};
+
+#[test]
+fn resident_set_matches_a_model() {
+    const N: usize = 40;
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut rnd = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for start in PolicyKind::ALL {
+        let mut p = Policy::new(start, N);
+        let mut hw = Bits::new(N);
+        let mut model = BTreeSet::new();
+        for step in 0..20_000 {
+            let r = rnd();
+            let f = (r >> 32) as usize % (N + 2); // sometimes out of range
+            match r % 7 {
+                0..=2 => {
+                    assert_eq!(p.insert(f), f < N && model.insert(f), "step {step}");
+                    if f < N {
+                        hw.a[f] = true;
+                    }
+                }
+                3 => assert_eq!(p.remove(f), model.remove(&f), "step {step}"),
+                4 => match p.victim(&mut hw) {
+                    Some(v) => assert!(model.remove(&v), "step {step}: {v} not resident"),
+                    None => assert!(model.is_empty()),
+                },
+                5 => p.scan(&mut hw),
+                _ => {
+                    if f < N {
+                        hw.a[f] = r & 1 == 0;
+                        hw.d[f] = r & 2 == 0;
+                    }
+                    if r % 64 == 6 {
+                        let before: Vec<usize> = p.iter().collect();
+                        p.set_kind(PolicyKind::ALL[(r >> 8) as usize % 4]);
+                        assert_eq!(p.iter().collect::<Vec<_>>(), before);
+                    }
+                }
+            }
+            assert_eq!(p.len(), model.len());
+            assert_eq!(p.iter().collect::<BTreeSet<_>>(), model);
+        }
+        assert!(p.stats().evictions > 1000);
+    }
+}
