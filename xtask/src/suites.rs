@@ -42,6 +42,11 @@ pub struct Suite {
     /// Arguments under `cargo xtask test --stress` (same program, a longer
     /// run); empty: `argv` as usual.
     pub stress_argv: &'static [&'static str],
+    /// Wall-clock limit under `--stress` if `stress_argv` is set; 0: `timeout_s`.
+    pub stress_timeout_s: u64,
+    /// Whether fsck finding problems in the image the suite leaves behind
+    /// fails the suite (otherwise it is a note).
+    pub fsck_must_pass: bool,
 }
 
 impl Suite {
@@ -55,6 +60,8 @@ impl Suite {
         output: Output::PassFail,
         default: true,
         stress_argv: &[],
+        stress_timeout_s: 0,
+        fsck_must_pass: false,
     };
 
     /// The path init will exec, as the image must hold it.
@@ -123,6 +130,26 @@ pub const SUITES: &[Suite] = &[
         name: "mmaptests",
         argv: &["mmaptests"],
         timeout_s: 180,
+        ..Suite::DEFAULT
+    },
+    // Bad input from user programs and xv6 compatibility (issue 7):
+    // user/src/bin/hardtests.
+    Suite {
+        name: "hardtests",
+        argv: &["hardtests"],
+        timeout_s: 240,
+        fsck_must_pass: true,
+        ..Suite::DEFAULT
+    },
+    // The system-call fuzzer (user/src/bin/fuzz.rs): ROUNDS, CALLS per
+    // worker, SEED. A short run by default, a long one with --stress.
+    Suite {
+        name: "fuzz",
+        argv: &["fuzz", "4", "400", "1"],
+        timeout_s: 240,
+        stress_argv: &["fuzz", "40", "3000", "7"],
+        stress_timeout_s: 3600,
+        fsck_must_pass: true,
         ..Suite::DEFAULT
     },
 ];

@@ -206,10 +206,10 @@ fn host_tests(root: &Path, stress: bool) -> Totals {
 
 fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool) -> Totals {
     let prog = s.program_path();
-    let argv = if stress && !s.stress_argv.is_empty() {
-        s.stress_argv
+    let (argv, timeout_s) = if stress && !s.stress_argv.is_empty() {
+        (s.stress_argv, s.stress_timeout_s.max(s.timeout_s))
     } else {
-        s.argv
+        (s.argv, s.timeout_s)
     };
     println!("==> suite {}: {}", s.name, argv.join(" "));
     let present = FsImage::new(&b.image).and_then(|fs| fs.lookup(&prog));
@@ -258,7 +258,7 @@ fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool) -> Totals {
         }
     };
     println!("    {}", m.display());
-    let r = match qemu::run_captured(m.command(), Some(Duration::from_secs(s.timeout_s)), true) {
+    let r = match qemu::run_captured(m.command(), Some(Duration::from_secs(timeout_s)), true) {
         Ok(r) => r,
         Err(e) => {
             println!("FAIL {}: {e}", s.name);
@@ -269,7 +269,16 @@ fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool) -> Totals {
         }
     };
     let tally = parse_output(&r.stdout, s.output, s.name);
-    let (tot, mut why) = judge(&tally, r.code, r.timed_out, s.timeout_s);
+    let (mut tot, mut why) = judge(&tally, r.code, r.timed_out, timeout_s);
+    let problems = fsck_problems(&m.disk);
+    if s.fsck_must_pass && !problems.is_empty() {
+        tot.failed += 1;
+        why.push(format!(
+            "fsck finds {} problems, first: {}",
+            problems.len(),
+            problems[0]
+        ));
+    }
     // QEMU's own complaints (bad option, missing file) explain a failed boot.
     if let Some(l) = r.stderr.lines().find(|l| !l.trim().is_empty()) {
         if !why.is_empty() {
@@ -291,20 +300,26 @@ fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool) -> Totals {
     for f in &tally.failures {
         println!("    {f}");
     }
-    fsck_note(&m.disk);
+    if !s.fsck_must_pass {
+        fsck_note(&m.disk, &problems);
+    }
     tot
 }
 
-/// Checks the image the suite left behind; a note for whoever works on
-/// the file system, not a test failure (a suite may stop mid-operation).
-fn fsck_note(disk: &Path) {
-    let Ok(data) = std::fs::read(disk) else {
-        return;
-    };
-    let problems = match FsImage::new(&data) {
-        Ok(fs) => crate::fsck::check(&fs),
-        Err(e) => vec![e],
-    };
+/// What fsck finds wrong with the image a suite left behind.
+fn fsck_problems(disk: &Path) -> Vec<String> {
+    match std::fs::read(disk) {
+        Ok(data) => match FsImage::new(&data) {
+            Ok(fs) => crate::fsck::check(&fs),
+            Err(e) => vec![e],
+        },
+        Err(e) => vec![format!("reading {}: {e}", disk.display())],
+    }
+}
+
+/// For most suites fsck's findings are a note for whoever works on the
+/// file system, not a test failure (a suite may stop mid-operation).
+fn fsck_note(disk: &Path, problems: &[String]) {
     if !problems.is_empty() {
         let d = disk.display();
         println!(

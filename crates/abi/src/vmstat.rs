@@ -81,3 +81,10 @@ pub const PTE_SHARED: u64 = 1 << 9;
 /// `SYS_VMCTL` operations.
 /// Choose fork's strategy: arg 1 = copy-on-write, 0 = eager copy.
 pub const VMCTL_COW: usize = 1;
+/// Test hook: take free frames away until only `arg` remain free (or none
+/// are left), so tests can run a call with exactly N free frames. Returns
+/// how many frames are now held. The frames stay held until
+/// [`VMCTL_UNHOLD`], by whichever process calls it.
+pub const VMCTL_HOLD: usize = 2;
+/// Test hook: give back every frame [`VMCTL_HOLD`] took; returns how many.
+pub const VMCTL_UNHOLD: usize = 3;

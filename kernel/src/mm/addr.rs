@@ -12,8 +12,19 @@ pub const fn page_round_down(a: usize) -> usize {
     a & !(PAGE_SIZE - 1)
 }
 
+/// Round up to a page. Only for values the kernel knows are far below
+/// 2^64; a size from a user program goes through [`checked_page_round_up`].
 pub const fn page_round_up(a: usize) -> usize {
     (a + PAGE_SIZE - 1) & !(PAGE_SIZE - 1)
+}
+
+/// Round up to a page, or None if that passes 2^64 (a length near 2^64
+/// would otherwise wrap to a small one).
+pub const fn checked_page_round_up(a: usize) -> Option<usize> {
+    match a.checked_add(PAGE_SIZE - 1) {
+        Some(b) => Some(b & !(PAGE_SIZE - 1)),
+        None => None,
+    }
 }
 
 impl PhysAddr {

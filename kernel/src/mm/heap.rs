@@ -8,6 +8,13 @@ use core::ptr::NonNull;
 
 const HEAP_SIZE: usize = 8 << 20;
 
+/// Heap bytes kept for allocations that cannot fail (open files, pipes, the
+/// page cache's index, disk buffers): the growth user programs drive
+/// (areas, fork's copy of them, exec's arguments) stops short of it. Those
+/// allocations are bounded by fixed tables (NPROC, NOFILE, frames), and
+/// this is room for them with a margin.
+const RESERVE: usize = 2 << 20;
+
 #[repr(align(4096))]
 struct Arena([u8; HEAP_SIZE]);
 static mut ARENA: Arena = Arena([0; HEAP_SIZE]);
@@ -39,4 +46,14 @@ unsafe impl GlobalAlloc for KernelHeap {
             .lock()
             .dealloc(unsafe { NonNull::new_unchecked(ptr) }, layout)
     }
+}
+
+/// Whether `bytes` more can be allocated for a user-driven purpose while
+/// leaving [`RESERVE`] free. Callers check before growing, and return -1
+/// (or fail the fork) if not: the kernel never panics for lack of heap on
+/// a path a user program drives.
+pub fn has_room(bytes: usize) -> bool {
+    let h = HEAP.0.lock();
+    let free = h.stats_total_bytes() - h.stats_alloc_actual();
+    free >= RESERVE.saturating_add(bytes)
 }

@@ -8,6 +8,7 @@ pub mod fault;
 pub mod fork;
 pub mod frame;
 pub mod heap;
+pub mod hold;
 pub mod kvm;
 pub mod pagecache;
 pub mod pagetable;

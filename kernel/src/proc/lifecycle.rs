@@ -224,7 +224,7 @@ pub fn kill(pid: i32) -> isize {
 }
 
 /// Call `f(pid, ppid, state, name, proc)` for each live process.
-pub fn with_procs(mut f: impl FnMut(i32, i32, State, &Proc)) {
+pub fn with_procs(mut f: impl FnMut(i32, i32, State, &'static Proc)) {
     for p in PROCS.iter() {
         let (pid, state) = {
             let g = p.lock.lock();

@@ -9,13 +9,20 @@ use crate::mm::kvm;
 use crate::proc::{self, me};
 use crate::sync::SpinLock;
 use abi::layout::TRAMPOLINE;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-/// Timer interrupts per second.
+/// Timer interrupts per second: how often a running process is preempted.
 pub const HZ: u64 = 100;
+/// Ticks per second as user programs see them (`uptime`, `pause`): xv6's
+/// timer fires every 100 ms, and xv6 programs count in those ticks, so a
+/// user tick is `HZ / USER_HZ` timer interrupts.
+pub const USER_HZ: u64 = 10;
 const TIMEBASE: u64 = 10_000_000;
 
+/// User-visible ticks since boot (xv6's `ticks`).
 pub static TICKS: SpinLock<u64> = SpinLock::new("time", 0);
+/// Timer interrupts on the tick hart since boot.
+static INTERRUPTS: AtomicU64 = AtomicU64::new(0);
 /// The hart that counts ticks (the boot hart; any one hart would do).
 static TICK_HART: AtomicUsize = AtomicUsize::new(0);
 
@@ -76,7 +83,8 @@ fn devintr(scause: usize) -> Dev {
             Dev::Other
         }
         IRQ_S_TIMER => {
-            if cpu::id() == TICK_HART.load(Ordering::Relaxed) {
+            let tick_hart = cpu::id() == TICK_HART.load(Ordering::Relaxed);
+            if tick_hart && (INTERRUPTS.fetch_add(1, Ordering::Relaxed) + 1) % (HZ / USER_HZ) == 0 {
                 let mut t = TICKS.lock();
                 *t += 1;
                 drop(t);

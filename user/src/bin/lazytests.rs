@@ -292,13 +292,14 @@ fn lazyoom() -> Result<(), String> {
     Ok(())
 }
 
-/// The heap may reach MMAP_BASE but not pass it; shrinking below the
-/// start of the heap fails too.
+/// The heap may reach MMAP_BASE but not pass it; shrinking by more than
+/// the heap leaves the break alone and returns it, as xv6 does.
 fn pastmmap() -> Result<(), String> {
     let brk0 = process::brk();
-    ensure!(
-        sbrk(-(brk0 as isize) - PG as isize, SBRK_EAGER).is_none(),
-        "shrinking the break below 0 succeeded"
+    ensure_eq!(
+        sbrk(-(brk0 as isize) - PG as isize, SBRK_EAGER),
+        Some(brk0),
+        "shrinking the break below 0"
     );
     ensure_eq!(process::brk(), brk0, "break after the refused shrink");
     while process::brk() + GIB <= MMAP_BASE {
