@@ -30,7 +30,7 @@ usage: cargo xtask <command> [options]
                           build, then boot QEMU (default: 3 harts, 128M,
                           target/fs.img). With `-- PROG ARGS` init runs PROG
                           once and xtask exits with its status.
-  test [--no-host] [--stress] [--list] [SUITE...]
+  test [--no-host] [--stress] [--smp N] [--list] [SUITE...]
                           host unit tests, build, in-QEMU suites
                           (--stress: hunt races longer)
   bench                   instruction counts and wall time of /bench

@@ -80,7 +80,7 @@ impl Class {
 }
 
 /// The class of an objdump mnemonic (aliases as objdump prints them).
-pub fn classify(m: &str) -> Class {
+fn classify(m: &str) -> Class {
     let m = m.strip_prefix("c.").unwrap_or(m);
     match m {
         "lb" | "lh" | "lw" | "ld" | "lbu" | "lhu" | "lwu" | "flw" | "fld" | "ldsp" | "lwsp"
@@ -225,7 +225,8 @@ fn analyse(img: &Image, log: impl Read) -> (Totals, Vec<Group>) {
             continue;
         };
         tot.all += 1;
-        let user = pc < RAM && pc < TRAMPOLINE;
+        // User space is below RAM (the trampoline, above, is kernel).
+        let user = pc < RAM;
         let firmware = (RAM..KERNEL_BASE).contains(&pc);
         if user {
             tot.user += 1;
@@ -270,7 +271,7 @@ fn analyse(img: &Image, log: impl Read) -> (Totals, Vec<Group>) {
         }
     }
     let mut v: Vec<Group> = groups.into_values().collect();
-    v.sort_by(|a, b| b.traps.cmp(&a.traps));
+    v.sort_by_key(|g| std::cmp::Reverse(g.traps));
     (tot, v)
 }
 
@@ -312,7 +313,7 @@ fn report(img: &Image, tot: &Totals, groups: &[Group], ngroups: usize, top: usiz
             g.firmware as f64 / n
         );
         let mut fs: Vec<(usize, u64)> = g.by_func.iter().map(|(&f, &c)| (f, c)).collect();
-        fs.sort_by(|a, b| b.1.cmp(&a.1));
+        fs.sort_by_key(|f| std::cmp::Reverse(f.1));
         let per: u64 = g.lengths.iter().sum::<u64>().max(1);
         for (f, c) in fs.iter().take(top) {
             let mut name = img.funcs[*f].1.clone();
