@@ -2,11 +2,9 @@
 //! This file only dispatches; each command lives in its own module.
 
 mod bench;
+use xv6img::{fsck, mkfs, read as fsread};
 mod builder;
 mod cbuild;
-mod fsck;
-mod fsread;
-mod mkfs;
 mod prereq;
 mod profile;
 mod qemu;
