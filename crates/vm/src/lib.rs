@@ -2,6 +2,7 @@
 //! the host: the per-address-space set of areas ([`VmaSet`]) and an Sv39
 //! page-table walker over an abstract physical memory ([`pte`]).
 #![no_std]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 
