@@ -22,6 +22,7 @@ pub mod fs;
 mod heap;
 pub mod io;
 pub mod mem;
+pub mod probe;
 pub mod process;
 pub mod rt;
 pub mod sys;
