@@ -46,8 +46,7 @@ pub fn mmap(
     off: isize,
 ) -> Option<usize> {
     // SAFETY: callers never use MAP_FIXED over memory Rust code uses.
-    let a = unsafe { sys::mmap(addr, len, prot, flags, fd, off) };
-    (a != MAP_FAILED).then_some(a)
+    unsafe { ulib::mem::mmap(addr, len, prot, flags, fd, off) }.ok()
 }
 
 /// mmap that must succeed.
