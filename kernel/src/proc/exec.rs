@@ -183,7 +183,8 @@ pub fn exec(path: &[u8], argv: &[&[u8]]) -> Result<usize, ()> {
     let n = name.len().min(15);
     d.name = [0; 16];
     d.name[..n].copy_from_slice(&name[..n]);
-    let tf = p.trapframe();
+    // SAFETY: exec runs in the process's own kernel thread.
+    let tf = unsafe { p.trapframe() };
     tf.epc = entry;
     tf.sp = sp;
     tf.a1 = argv_ptr;

@@ -75,7 +75,8 @@ extern "C" fn forkret() -> ! {
         // SAFETY: we are the process.
         unsafe { p.data() }.cwd = Some(crate::fs::root());
         match super::exec(b"/init", &argv) {
-            Ok(argc) => p.trapframe().a0 = argc,
+            // SAFETY: the process's own kernel thread, on its way out.
+            Ok(argc) => unsafe { p.trapframe() }.a0 = argc,
             Err(()) => panic!("cannot exec /init"),
         }
     }
@@ -103,7 +104,9 @@ pub fn fork() -> isize {
             return -1;
         }
     }
-    // SAFETY: the trapframes are distinct pages, each owned by its process.
+    // SAFETY: the trapframes are distinct pages, each owned by its
+    // process: ours (we are its kernel thread) and the new child's, which
+    // only this fork can reach yet.
     unsafe {
         core::ptr::copy_nonoverlapping(
             p.trapframe() as *const super::TrapFrame,
@@ -111,7 +114,8 @@ pub fn fork() -> isize {
             1,
         )
     };
-    np.trapframe().a0 = 0;
+    // SAFETY: the child is not runnable yet: only we reach it.
+    unsafe { np.trapframe() }.a0 = 0;
     // SAFETY: we are p.
     let d = unsafe { p.data() };
     for (i, f) in d.ofile.iter().enumerate() {

@@ -155,9 +155,17 @@ impl Proc {
         unsafe { &mut *self.data.get() }
     }
 
-    pub fn trapframe(&self) -> &mut TrapFrame {
-        // SAFETY: the trapframe page belongs to this process and only its
-        // own kernel thread touches it.
+    /// The process's trapframe (its user registers while in the kernel).
+    ///
+    /// # Safety
+    /// Only the process's own kernel thread, or a path that owns the
+    /// process exclusively (fork filling in a new child), may call this,
+    /// and not while another `&mut` from it is alive: the trapframe page is
+    /// also written by the trampoline on every trap.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn trapframe(&self) -> &mut TrapFrame {
+        // SAFETY: exclusivity is the caller's promise; the page belongs to
+        // this process for its whole life.
         unsafe { &mut *(self.data().trapframe.as_ptr::<TrapFrame>()) }
     }
 
