@@ -1,4 +1,6 @@
-//! fuzz: a system-call fuzzer (issue 7 item 12). `fuzz [ROUNDS [CALLS [SEED]]]`
+//! fuzz: a system-call fuzzer (issue 7 item 12).
+//! `fuzz [ROUNDS [CALLS [SEED [MASK]]]]`; MASK (hex) limits the workers to
+//! the call kinds whose bits are set (see `one_call`), to narrow a failure.
 //!
 //! Each round forks `WORKERS` processes (the suite runs on 3 harts) that
 //! make `CALLS` random system calls each, with adversarial arguments:
@@ -59,6 +61,10 @@ const NAMES: &[&[u8]] = &[
     b"../w3\0",
 ];
 
+/// Call kinds (bit k = kind k of `one_call`) the workers may make; the
+/// optional fourth argument, in hex, narrows a failure down.
+static mut MASK: u64 = u64::MAX;
+
 struct Rng(u64);
 
 impl Rng {
@@ -79,6 +85,12 @@ impl Rng {
 fn main(args: &[&str]) -> i32 {
     let num = |i: usize, d: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
     let (rounds, calls, seed) = (num(1, 4), num(2, 300) as usize, num(3, 1));
+    let mask = args
+        .get(4)
+        .and_then(|a| u64::from_str_radix(a, 16).ok())
+        .unwrap_or(u64::MAX);
+    // SAFETY: set once before any worker is forked.
+    unsafe { MASK = mask };
     let _ = fs::mkdir(ROOT);
     let mut baseline = 0;
     let mut failed = 0;
@@ -431,7 +443,12 @@ fn one_call(r: &mut Rng, buf: usize, play: usize) {
             addr(r, buf)
         }
     };
-    let (num, args): (usize, [usize; 6]) = match r.below(30) {
+    let kind = r.below(30);
+    // SAFETY: written once in main before the workers were forked.
+    if unsafe { MASK } & (1 << kind) == 0 {
+        return;
+    }
+    let (num, args): (usize, [usize; 6]) = match kind {
         0 => (SYS_FORK, [0; 6]),
         1 => (
             SYS_WAIT,
