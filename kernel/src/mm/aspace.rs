@@ -18,6 +18,8 @@ pub struct AddressSpace {
     pub heap_start: usize,
     /// The program break: the heap is [heap_start, brk).
     pub brk: usize,
+    /// Regions with a resident limit (mm/reslimit.rs).
+    pub limits: super::reslimit::Limits,
 }
 
 impl AddressSpace {
@@ -30,6 +32,7 @@ impl AddressSpace {
             vmas: VmaSet::new(),
             heap_start: 0,
             brk: 0,
+            limits: super::reslimit::Limits::new(),
         };
         // Swap in the table we want so Drop handles failure below.
         core::mem::swap(&mut asp.pt, &mut pt);
@@ -59,6 +62,8 @@ impl AddressSpace {
 
     /// Remove [start, end) from the areas and the page table.
     pub fn unmap(&mut self, start: usize, end: usize) {
+        // reslimit hook: limits on the range end before its pages go.
+        self.limits.forget(start, end);
         for piece in self.vmas.remove_range(start, end) {
             self.discard(&piece);
         }

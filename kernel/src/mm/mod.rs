@@ -11,6 +11,7 @@ pub mod heap;
 pub mod kvm;
 pub mod pagecache;
 pub mod pagetable;
+pub mod reslimit;
 pub mod stats;
 pub mod uaccess;
 
