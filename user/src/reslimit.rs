@@ -181,8 +181,11 @@ pub fn parse_refs(text: &[u8]) -> core::result::Result<Vec<Ref>, usize> {
 }
 
 /// A pseudo-random string with locality: a working set of `ws` pages that
-/// drifts slowly over `pages` pages, 90% of references inside it.
-pub fn locality_string(n: usize, pages: usize, ws: usize, seed: u64) -> Vec<Ref> {
+/// moves up one page every `drift` references over `pages` pages; 90% of
+/// the references fall inside it, and a quarter of them are writes.
+/// (xorshift64; `xtask/src/policycheck.rs` does not need to regenerate it.)
+pub fn locality_string(n: usize, pages: usize, ws: usize, drift: usize, seed: u64) -> Vec<Ref> {
+    let drift = drift.max(1);
     let mut x = seed | 1;
     let mut next = move || {
         x ^= x << 13;
@@ -193,7 +196,7 @@ pub fn locality_string(n: usize, pages: usize, ws: usize, seed: u64) -> Vec<Ref>
     let mut base = 0usize;
     (0..n)
         .map(|i| {
-            if i % 50 == 49 {
+            if i % drift == drift - 1 {
                 base = (base + 1) % pages;
             }
             let r = next();

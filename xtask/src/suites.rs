@@ -42,7 +42,14 @@ pub struct Suite {
     /// Arguments under `cargo xtask test --stress` (same program, a longer
     /// run); empty: `argv` as usual.
     pub stress_argv: &'static [&'static str],
+    /// Checks run on the host against the disk image the boot left behind
+    /// (name, Ok(detail) or Err(why)); each counts as one test.
+    pub host_check: Option<HostCheck>,
 }
+
+/// See [`Suite::host_check`]: (disk image, scratch directory).
+pub type HostCheck =
+    fn(&std::path::Path, &std::path::Path) -> Vec<(String, Result<String, String>)>;
 
 impl Suite {
     pub const DEFAULT: Suite = Suite {
@@ -55,6 +62,7 @@ impl Suite {
         output: Output::PassFail,
         default: true,
         stress_argv: &[],
+        host_check: None,
     };
 
     /// The path init will exec, as the image must hold it.
@@ -121,6 +129,15 @@ pub const SUITES: &[Suite] = &[
         name: "mmaptests",
         argv: &["mmaptests"],
         timeout_s: 180,
+        ..Suite::DEFAULT
+    },
+    // Page replacement in resident-limited regions (user/src/bin/policytests.rs);
+    // afterwards the host replays the traces it recorded (xtask/src/policycheck.rs).
+    Suite {
+        name: "policytests",
+        argv: &["policytests"],
+        timeout_s: 180,
+        host_check: Some(crate::policycheck::check),
         ..Suite::DEFAULT
     },
 ];

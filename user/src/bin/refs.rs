@@ -3,7 +3,7 @@
 //! (computed here, in user space).
 //!
 //!     refs [--policy NAME] [--frames N] [--scan-each] [--trace OUT] FILE
-//!     refs --gen N PAGES WS SEED OUT
+//!     refs --gen N PAGES WS DRIFT SEED OUT
 //!
 //! FILE: one page number per line, optionally followed by `w` (a write) or
 //! `r`; `#` starts a comment. Defaults: the global policy, 3 frames, timer
@@ -12,7 +12,8 @@
 //! references and the kernel's faults (`f`) and evictions (`e`) in the
 //! `faultline` format for `cargo xtask sim --format faultline`.
 //! `--gen` writes a pseudo-random string with locality: N references over
-//! PAGES pages, 90% of them inside a drifting working set of WS pages.
+//! PAGES pages, 90% of them inside a working set of WS pages that moves up
+//! a page every DRIFT references.
 #![no_std]
 #![no_main]
 
@@ -26,13 +27,13 @@ ulib::entry!(main);
 
 fn usage() -> i32 {
     eprintln!("usage: refs [--policy NAME] [--frames N] [--scan-each] [--trace OUT] FILE");
-    eprintln!("       refs --gen N PAGES WS SEED OUT");
+    eprintln!("       refs --gen N PAGES WS DRIFT SEED OUT");
     2
 }
 
 fn gen(args: &[&str]) -> i32 {
-    let nums: Vec<Option<u64>> = args[..4].iter().map(|a| a.parse().ok()).collect();
-    let [Some(n), Some(pages), Some(ws), Some(seed)] = nums[..] else {
+    let nums: Vec<Option<u64>> = args[..5].iter().map(|a| a.parse().ok()).collect();
+    let [Some(n), Some(pages), Some(ws), Some(drift), Some(seed)] = nums[..] else {
         return usage();
     };
     if pages == 0 || ws == 0 || pages > 4096 || n > 1_000_000 {
@@ -40,20 +41,26 @@ fn gen(args: &[&str]) -> i32 {
         return 2;
     }
     let mut out = String::new();
-    for r in locality_string(n as usize, pages as usize, ws as usize, seed) {
+    for r in locality_string(
+        n as usize,
+        pages as usize,
+        ws as usize,
+        drift as usize,
+        seed,
+    ) {
         out.push_str(&format!("{}{}\n", r.page, if r.write { " w" } else { "" }));
     }
-    match ulib::fs::write_file(args[4], out.as_bytes()) {
+    match ulib::fs::write_file(args[5], out.as_bytes()) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("refs: {}: {e}", args[4]);
+            eprintln!("refs: {}: {e}", args[5]);
             1
         }
     }
 }
 
 fn main(args: &[&str]) -> i32 {
-    if args.len() == 7 && args[1] == "--gen" {
+    if args.len() == 8 && args[1] == "--gen" {
         return gen(&args[2..]);
     }
     let (mut policy, mut frames, mut scan_each, mut trace, mut file) = (0, 3, false, None, None);
