@@ -32,6 +32,7 @@ use crate::arch::riscv::pte::{A, D};
 use abi::vmstat::{event, RegionStat, LIMIT_MANUAL_SCAN, LIMIT_TRACE, POLICY_NAMES};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use vm::evict::{eviction, Eviction, PageState};
 use vm::{Backing as _, Perm, VmaFlags};
 use vmpolicy::{AccessBits, Policy, PolicyKind, Stats};
 
@@ -312,33 +313,36 @@ fn evict_page(pt: &mut PageTable, vmas: &VmaSet, va: usize) -> Result<bool, ()> 
     let Some(vma) = vmas.find(va) else {
         return Ok(false);
     };
-    let Backing::File { inode, offset, .. } = &vma.backing else {
-        return Err(()); // anonymous: needs swap
-    };
     let shared = vma.flags.contains(VmaFlags::SHARED);
     let pa = PhysAddr(pte.pa());
-    let mut wrote = false;
-    if pte.has(D) && pa != frame::zero_frame() {
-        if !shared {
-            return Err(());
+    let how = eviction(PageState {
+        file: matches!(vma.backing, Backing::File { .. }),
+        shared,
+        dirty: pte.has(D),
+        zero_frame: pa == frame::zero_frame(),
+    });
+    let wrote = match how {
+        Eviction::Keep => return Err(()),
+        Eviction::Drop => false,
+        Eviction::WriteBackThenDrop => {
+            let page = Vma::new(
+                va,
+                va + PAGE_SIZE,
+                vma.perm,
+                vma.flags,
+                vma.backing.offset_by(va - vma.start),
+            );
+            super::fault::write_back(pt, &page);
+            if pt.get(VirtAddr(va)).is_some_and(|p| p.has(D)) {
+                return Err(()); // the write failed: keep the page
+            }
+            true
         }
-        let page = Vma::new(
-            va,
-            va + PAGE_SIZE,
-            vma.perm,
-            vma.flags,
-            vma.backing.offset_by(va - vma.start),
-        );
-        super::fault::write_back(pt, &page);
-        if pt.get(VirtAddr(va)).is_some_and(|p| p.has(D)) {
-            return Err(()); // the write failed: keep the page
-        }
-        wrote = true;
-    }
+    };
     pt.unmap(VirtAddr(va));
     csr::sfence_vma(va);
     frame::put(pa);
-    if shared {
+    if let (true, Backing::File { inode, offset, .. }) = (shared, &vma.backing) {
         let index = (offset + (va - vma.start)) / PAGE_SIZE;
         super::pagecache::release_unmapped(inode.inum(), index, index);
     }
@@ -348,7 +352,9 @@ fn evict_page(pt: &mut PageTable, vmas: &VmaSet, va: usize) -> Result<bool, ()> 
 /// vmctl VMCTL_LIMIT: limit [start, start + len) to `frames` frames.
 pub fn limit(asp: &mut AddressSpace, start: usize, len: usize, frames: usize, how: usize) -> isize {
     let end = match start.checked_add(len) {
-        Some(e) if len > 0 && start % PAGE_SIZE == 0 && start != 0 => super::addr::page_round_up(e),
+        Some(e) if len > 0 && start % PAGE_SIZE == 0 && start != 0 && e <= abi::layout::MAXVA => {
+            super::addr::page_round_up(e)
+        }
         _ => return -1,
     };
     let pick = how & 0xf;
