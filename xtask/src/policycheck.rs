@@ -90,3 +90,59 @@ pub fn get(disk: &Path, path: &str) -> Result<Vec<u8>, String> {
         .ok_or(format!("{path}: not on {}", disk.display()))?;
     fs.read_file(inum)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mkfs::{Mkfs, Params};
+    use crate::testutil::TempDir;
+
+    /// Belady's string under FIFO with 3 frames, with the faults a kernel
+    /// that behaves like the lab would record (9).
+    fn fifo_trace(faults_to_drop: usize) -> String {
+        let mut t = String::from("# faultline trace v1\n# prog=test frames=3 policy=fifo\n");
+        let faulting = [1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0];
+        let mut dropped = 0;
+        for (p, f) in [1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5].iter().zip(faulting) {
+            t.push_str(&format!("r {p}\n"));
+            if f == 1 {
+                if dropped < faults_to_drop {
+                    dropped += 1;
+                } else {
+                    t.push_str(&format!("f {p}\n"));
+                }
+            }
+        }
+        t
+    }
+
+    fn image_with(trace: &str) -> TempDir {
+        let mut m = Mkfs::new(Params {
+            size: 2000,
+            ninodes: 64,
+            nlog: 31,
+        })
+        .unwrap();
+        m.add_file(abi::fs::ROOTINO, "trace-fifo.txt", trace.as_bytes())
+            .unwrap();
+        let d = TempDir::new("policycheck");
+        std::fs::write(d.path().join("fs.img"), m.finish()).unwrap();
+        d
+    }
+
+    #[test]
+    fn fifo_trace_matches_the_lab_and_a_wrong_count_does_not() {
+        let d = image_with(&fifo_trace(0));
+        let r = check(&d.path().join("fs.img"), d.path());
+        assert_eq!(r[0].0, "policy-host/fifo-trace");
+        assert_eq!(
+            r[0].1,
+            Ok("fifo, 3 frames: kernel 9 faults, simulator 9".to_string())
+        );
+        // No clock trace on this image: a clear error, not a pass.
+        assert!(r[1].1.as_ref().unwrap_err().contains("not on"), "{r:?}");
+        let d = image_with(&fifo_trace(1));
+        let r = check(&d.path().join("fs.img"), d.path());
+        assert!(r[0].1.is_err(), "{r:?}");
+    }
+}
