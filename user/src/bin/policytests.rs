@@ -26,6 +26,20 @@ pub const TRACE_FRAMES: usize = 16;
 const TRACE_LEN: usize = 3000;
 
 fn main(args: &[&str]) -> i32 {
+    // `policytests --boot POLICY MS`: the suite booted with
+    // `--kopt policy=POLICY --kopt scan_ms=MS` checks that they took.
+    if let [_, "--boot", policy, ms] = args {
+        return match boot_options(policy, ms) {
+            Ok(()) => {
+                println!("PASS {SUITE}/boot-options");
+                0
+            }
+            Err(why) => {
+                println!("FAIL {SUITE}/boot-options: {why}");
+                1
+            }
+        };
+    }
     let tests = [
         Test::forked("belady-fifo", belady_fifo),
         Test::forked("belady-lru", belady_lru),
@@ -41,6 +55,7 @@ fn main(args: &[&str]) -> i32 {
         Test::forked("exit-while-listed", exit_while_listed),
         Test::forked("switch-while-faulting", switch_while_faulting),
         Test::forked("vmstat", vmstat_counts),
+        Test::forked("vmctl-program", vmctl_program),
     ];
     run_suite(SUITE, &tests, args.get(1..).unwrap_or(&[]))
 }
@@ -125,7 +140,7 @@ fn local(n: usize, seed: u64) -> Vec<Ref> {
 fn locality() -> Result<(), String> {
     let refs = local(3000, 7);
     let pages: Vec<usize> = refs.iter().map(|r| r.page).collect();
-    for frames in [16, 24] {
+    for frames in [16] {
         let lru = lru_faults(&pages, frames) as u64;
         for p in ["clock", "eclock"] {
             let k = replay(&refs, frames, pol(p), true, None)
@@ -204,10 +219,12 @@ fn timer_scan() -> Result<(), String> {
     let old = set_scan_ms(10).map_err(err)?;
     // No evictions: the loop stays in user mode, where the timer hook runs.
     let reg = Region::new("ts.region", 8, 8, pol("lru"), 0).map_err(err)?;
+    // Scans run on timer interrupts that arrive in user mode, so spend the
+    // time there: many rounds between two uptime calls.
     let t0 = sys::uptime();
     while sys::uptime() - t0 < 10 {
-        for p in 0..8 {
-            reg.touch(p, false);
+        for i in 0..20_000 {
+            reg.touch(i % 8, false);
         }
     }
     let s = reg.stat().map_err(err)?;
@@ -302,13 +319,14 @@ fn switch_while_faulting() -> Result<(), String> {
     let flipper = process::spawn(|| {
         for i in 0..400 {
             let _ = set_policy(1 + i % 4);
+            sys::pause(0);
         }
         0
     })
     .map_err(err)?;
     let reg = Region::new("sw.region", 32, 6, 0, 0).map_err(err)?;
-    for i in 0..3000 {
-        reg.touch((i * 13 + i / 7) % 32, i % 5 == 0);
+    for i in 0..600 {
+        reg.touch((i * 13 + i / 7) % 32, i % 10 == 0);
     }
     let s = reg.stat().map_err(err)?;
     ensure_eq!(process::wait_for(flipper).map_err(err)?, 0, "flipper");
@@ -339,5 +357,67 @@ fn vmstat_counts() -> Result<(), String> {
         b.policy_a_clears - a.policy_a_clears >= r.a_clears,
         "vmstat A clears"
     );
+    Ok(())
+}
+
+fn boot_options(policy: &str, ms: &str) -> Result<(), String> {
+    let v = vm::vmstat().map_err(err)?;
+    ensure_eq!(
+        v.policy as usize,
+        pol(policy),
+        "vmstat policy after --kopt policy={policy}"
+    );
+    ensure_eq!(
+        format!("{}", v.scan_ms),
+        ms.to_string(),
+        "vmstat scan-ms after --kopt scan_ms={ms}"
+    );
+    // A region that follows the global policy runs it.
+    let reg = Region::new("boot.region", 4, 2, 0, 0).map_err(err)?;
+    ensure_eq!(
+        reg.stat().map_err(err)?.policy as usize,
+        pol(policy),
+        "region policy"
+    );
+    Ok(())
+}
+
+/// `vmctl policy NAME` switches the global policy, and regions that follow
+/// it switch at their next fault; an unknown name is refused.
+fn vmctl_program() -> Result<(), String> {
+    let old = set_policy(0).map_err(err)?;
+    let reg = Region::new("vc.region", 4, 2, 0, LIMIT_MANUAL_SCAN).map_err(err)?;
+    ensure_eq!(
+        process::run("/vmctl", &["vmctl", "policy", "eclock"]).map_err(err)?,
+        0,
+        "vmctl policy eclock"
+    );
+    ensure_eq!(
+        vm::vmstat().map_err(err)?.policy as usize,
+        pol("eclock"),
+        "vmstat policy"
+    );
+    reg.touch(0, false);
+    ensure_eq!(
+        reg.stat().map_err(err)?.policy as usize,
+        pol("eclock"),
+        "region after a fault"
+    );
+    ensure_eq!(
+        process::run("/vmctl", &["vmctl", "policy", "bogus"]).map_err(err)?,
+        1,
+        "unknown name"
+    );
+    ensure_eq!(
+        set_policy(0).map_err(err)?,
+        pol("eclock"),
+        "policy unchanged by a bad name"
+    );
+    ensure_eq!(
+        process::run("/vmctl", &["vmctl", "scan-ms", "x"]).map_err(err)?,
+        1,
+        "bad interval"
+    );
+    set_policy(old).map_err(err)?;
     Ok(())
 }
