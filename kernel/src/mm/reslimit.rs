@@ -169,12 +169,17 @@ impl Region {
 #[derive(Default)]
 pub struct Limits {
     regions: Vec<Region>,
+    /// A kernel copy to or from user memory is faulting (uaccess hook).
+    /// The system call may hold an inode lock or a log transaction, so
+    /// eviction must not write to a file now: dirty pages are skipped.
+    in_copy: bool,
 }
 
 impl Limits {
     pub const fn new() -> Limits {
         Limits {
             regions: Vec::new(),
+            in_copy: false,
         }
     }
 
@@ -275,6 +280,7 @@ fn evict_one(asp: &mut AddressSpace, i: usize) -> bool {
     let AddressSpace {
         pt, vmas, limits, ..
     } = asp;
+    let may_write = !limits.in_copy;
     let r = &mut limits.regions[i];
     for _ in 0..r.policy.len() {
         let victim = r.policy.victim(&mut Hw {
@@ -285,7 +291,7 @@ fn evict_one(asp: &mut AddressSpace, i: usize) -> bool {
             return false;
         };
         let va = r.slot_va[slot];
-        match evict_page(pt, vmas, va) {
+        match evict_page(pt, vmas, va, may_write) {
             Ok(wrote) => {
                 r.st.evictions += 1;
                 r.st.writebacks += u64::from(wrote);
@@ -304,9 +310,10 @@ fn evict_one(asp: &mut AddressSpace, i: usize) -> bool {
 }
 
 /// Unmap the page at `va` and drop its frame, writing a dirty shared page
-/// to its file first. Ok(true) if it was written. Err if the page cannot go
-/// without losing data (dirty private page, failed write).
-fn evict_page(pt: &mut PageTable, vmas: &VmaSet, va: usize) -> Result<bool, ()> {
+/// to its file first (if `may_write`). Ok(true) if it was written. Err if
+/// the page cannot go now without losing data (dirty private page, a write
+/// not allowed or failed).
+fn evict_page(pt: &mut PageTable, vmas: &VmaSet, va: usize, may_write: bool) -> Result<bool, ()> {
     let Some(pte) = pt.get(VirtAddr(va)).filter(|p| p.is_valid()) else {
         return Ok(false); // already gone
     };
@@ -323,6 +330,7 @@ fn evict_page(pt: &mut PageTable, vmas: &VmaSet, va: usize) -> Result<bool, ()> 
     });
     let wrote = match how {
         Eviction::Keep => return Err(()),
+        Eviction::WriteBackThenDrop if !may_write => return Err(()),
         Eviction::Drop => false,
         Eviction::WriteBackThenDrop => {
             let page = Vma::new(
@@ -432,7 +440,7 @@ pub fn limit(asp: &mut AddressSpace, start: usize, len: usize, frames: usize, ho
             if let Some(slot) = r.free.pop() {
                 r.slot_va[slot as usize] = va;
                 r.policy.insert(slot as usize);
-            } else if evict_page(&mut asp.pt, &asp.vmas, va).is_err() {
+            } else if evict_page(&mut asp.pt, &asp.vmas, va, true).is_err() {
                 return -1; // `r` drops, returning its reservation
             }
         }
@@ -440,6 +448,14 @@ pub fn limit(asp: &mut AddressSpace, start: usize, len: usize, frames: usize, ho
     }
     asp.limits.regions.push(r);
     0
+}
+
+/// uaccess hook: run a fault taken by a kernel copy to or from user memory.
+pub fn in_kernel_copy<R>(asp: &mut AddressSpace, f: impl FnOnce(&mut AddressSpace) -> R) -> R {
+    let was = core::mem::replace(&mut asp.limits.in_copy, true);
+    let r = f(asp);
+    asp.limits.in_copy = was;
+    r
 }
 
 /// vmctl VMCTL_UNLIMIT.

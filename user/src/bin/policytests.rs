@@ -56,6 +56,7 @@ fn main(args: &[&str]) -> i32 {
         Test::forked("switch-while-faulting", switch_while_faulting),
         Test::forked("vmstat", vmstat_counts),
         Test::forked("vmctl-program", vmctl_program),
+        Test::forked("syscall-copy-no-writeback", syscall_copy),
     ];
     run_suite(SUITE, &tests, args.get(1..).unwrap_or(&[]))
 }
@@ -419,5 +420,31 @@ fn vmctl_program() -> Result<(), String> {
         "bad interval"
     );
     set_policy(old).map_err(err)?;
+    Ok(())
+}
+
+/// write() from a buffer in a limited region whose page is absent, while
+/// every resident page is dirty: the kernel copy faults the page in, and
+/// eviction must not write a page back from inside the system call (which
+/// holds the file's lock and a log transaction; the same file here, so a
+/// write-back would deadlock). The fault goes over the limit instead.
+fn syscall_copy() -> Result<(), String> {
+    let reg = Region::new("sc.region", 4, 2, pol("fifo"), LIMIT_MANUAL_SCAN).map_err(err)?;
+    reg.touch(0, true);
+    reg.touch(1, true);
+    let fd = ulib::Fd::open("sc.region", ulib::fs::O_RDWR).map_err(err)?;
+    // SAFETY: page 2 of the mapping, 100 readable bytes.
+    let src = unsafe { core::slice::from_raw_parts((reg.addr + 2 * PAGE) as *const u8, 100) };
+    ensure_eq!(fd.write(src).map_err(err)?, 100, "write from the region");
+    let s = reg.stat().map_err(err)?;
+    ensure_eq!(s.over_limit, 1, "over-limit faults");
+    ensure_eq!(s.writebacks, 0, "write-backs inside the system call");
+    // A user fault may write back again.
+    reg.touch(3, false);
+    ensure_eq!(
+        reg.stat().map_err(err)?.writebacks,
+        1,
+        "write-back on a user fault"
+    );
     Ok(())
 }
