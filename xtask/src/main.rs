@@ -5,6 +5,7 @@ mod bench;
 use xv6img::{fsck, mkfs, read as fsread};
 mod builder;
 mod cbuild;
+mod policycheck;
 mod prereq;
 mod profile;
 mod qemu;
@@ -43,6 +44,8 @@ usage: cargo xtask <command> [options]
                           4000 blocks, 200 inodes); --add puts a file or a
                           directory tree in /
   fsck IMAGE [--ls]       check an image's consistency (and list its files)
+  fsget IMAGE PATH OUT    copy file PATH off an xv6 image to OUT on the host
+                          (e.g. a trace that `refs --trace` recorded)
   usys                    print the generated system-call stubs (usys.S)
 ";
 
@@ -230,6 +233,22 @@ fn cmd_fsck(args: &[String]) -> i32 {
     }
 }
 
+fn cmd_fsget(args: &[String]) -> i32 {
+    let [image, path, out] = args else {
+        eprintln!("usage: cargo xtask fsget IMAGE PATH OUT\n\n{USAGE}");
+        return 2;
+    };
+    let path = if path.starts_with('/') {
+        path.clone()
+    } else {
+        format!("/{path}")
+    };
+    let data = policycheck::get(Path::new(image), &path).unwrap_or_else(|e| die(e));
+    std::fs::write(out, &data).unwrap_or_else(|e| die(format!("{out}: {e}")));
+    eprintln!("xtask: {image}:{path} -> {out} ({} bytes)", data.len());
+    0
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = args.first() else {
@@ -252,6 +271,7 @@ fn main() {
             0
         }
         "fsck" => cmd_fsck(rest),
+        "fsget" => cmd_fsget(rest),
         "usys" => {
             print!("{}", cbuild::gen_usys());
             0

@@ -279,6 +279,20 @@ fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool, smp: Option<u32>) 
             problems[0]
         ));
     }
+    let mut host_failures = Vec::new();
+    for (name, res) in s.host_check.map(|f| f(&m.disk, &dir)).unwrap_or_default() {
+        match res {
+            Ok(detail) => {
+                println!("PASS {name} ({detail})");
+                tot.passed += 1;
+            }
+            Err(e) => {
+                println!("FAIL {name}: {e}");
+                host_failures.push(format!("FAIL {name}: {e}"));
+                tot.failed += 1;
+            }
+        }
+    }
     // QEMU's own complaints (bad option, missing file) explain a failed boot.
     if let Some(l) = r.stderr.lines().find(|l| !l.trim().is_empty()) {
         if !why.is_empty() {
@@ -297,7 +311,7 @@ fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool, smp: Option<u32>) 
             format!(" ({})", why.join("; "))
         }
     );
-    for f in &tally.failures {
+    for f in tally.failures.iter().chain(&host_failures) {
         println!("    {f}");
     }
     if !s.fsck_must_pass {

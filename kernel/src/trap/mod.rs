@@ -157,6 +157,8 @@ pub extern "C" fn usertrap() -> ! {
         proc::exit(-1);
     }
     if dev == Dev::Timer {
+        // reslimit hook: periodic aging scans of this process's limited regions.
+        proc::with_aspace(crate::mm::reslimit::on_timer);
         proc::yield_cpu();
     }
     usertrapret()
