@@ -3,9 +3,12 @@
 //! simulator-only policies from the literature. `cargo xtask sim` runs it;
 //! docs/policylab.md is the manual.
 
+pub mod bench;
 pub mod cli;
 pub mod format;
+pub mod plot;
 pub mod policies;
+pub mod sweep;
 pub mod trace;
 
 pub use policies::{simulate, PolicyName, RunResult, SimOptions};
