@@ -257,7 +257,7 @@ fn frame_slots_decide_as_page_indices() {
                         p.insert(pg);
                     }
                     bits.0[pg] |= if w { 3 } else { 1 };
-                    if (i as u64 + 1) % scan_every == 0 {
+                    if (i as u64 + 1).is_multiple_of(scan_every) {
                         p.scan(&mut bits);
                     }
                 }
