@@ -1,7 +1,7 @@
 //! The policy lab: replays page-reference traces through the kernel's own
 //! replacement policies (crate `vmpolicy`), exact LRU, OPT and some
 //! simulator-only policies from the literature. `cargo xtask sim` runs it;
-//! docs/policylab.md is the manual.
+//! docs/policy-lab.md is the manual.
 
 pub mod bench;
 pub mod cli;
