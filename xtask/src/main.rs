@@ -38,7 +38,8 @@ usage: cargo xtask <command> [options]
                           by function and instruction class
   sim [options]           the policy lab: replay a page-reference trace
                           through the kernel's replacement policies, exact
-                          LRU, OPT and others (`sim --help` explains it)
+                          LRU, OPT and others; sweeps, --svg plots,
+                          --bench (`sim --help` explains it)
   mkfs [--out PATH] [--size BLOCKS] [--inodes N] [--nlog N] [--add PATH]...
                           make an xv6-format image (default target/fs.img,
                           4000 blocks, 200 inodes); --add puts a file or a
