@@ -82,12 +82,3 @@ impl PhysAddr {
         }
     }
 }
-
-impl VirtAddr {
-    pub fn page(self) -> VirtAddr {
-        VirtAddr(page_round_down(self.0))
-    }
-    pub fn offset(self) -> usize {
-        self.0 & (PAGE_SIZE - 1)
-    }
-}

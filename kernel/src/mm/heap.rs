@@ -15,7 +15,10 @@ const HEAP_SIZE: usize = 8 << 20;
 /// this is room for them with a margin.
 const RESERVE: usize = 2 << 20;
 
+/// The heap's memory; only its address is used (the allocator writes it
+/// through raw pointers), hence the allow.
 #[repr(align(4096))]
+#[allow(dead_code)]
 struct Arena([u8; HEAP_SIZE]);
 static mut ARENA: Arena = Arena([0; HEAP_SIZE]);
 

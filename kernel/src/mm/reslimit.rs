@@ -360,7 +360,12 @@ fn evict_page(pt: &mut PageTable, vmas: &VmaSet, va: usize, may_write: bool) -> 
 /// vmctl VMCTL_LIMIT: limit [start, start + len) to `frames` frames.
 pub fn limit(asp: &mut AddressSpace, start: usize, len: usize, frames: usize, how: usize) -> isize {
     let end = match start.checked_add(len) {
-        Some(e) if len > 0 && start % PAGE_SIZE == 0 && start != 0 && e <= abi::layout::MAXVA => {
+        Some(e)
+            if len > 0
+                && start.is_multiple_of(PAGE_SIZE)
+                && start != 0
+                && e <= abi::layout::MAXVA =>
+        {
             super::addr::page_round_up(e)
         }
         _ => return -1,

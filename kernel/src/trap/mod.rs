@@ -40,7 +40,7 @@ pub fn init_hart(tick_hart: bool) {
     if tick_hart {
         TICK_HART.store(cpu::id(), Ordering::Relaxed);
     }
-    csr::w_stvec(kernelvec as usize);
+    csr::w_stvec(kernelvec as *const () as usize);
     csr::w_sie(csr::sie() | csr::SIE_SEIE | csr::SIE_STIE | csr::SIE_SSIE);
     // Let user programs read cycle, time and instret (benchmarks).
     csr::w_scounteren(0x7);
@@ -84,7 +84,9 @@ fn devintr(scause: usize) -> Dev {
         }
         IRQ_S_TIMER => {
             let tick_hart = cpu::id() == TICK_HART.load(Ordering::Relaxed);
-            if tick_hart && (INTERRUPTS.fetch_add(1, Ordering::Relaxed) + 1) % (HZ / USER_HZ) == 0 {
+            if tick_hart
+                && (INTERRUPTS.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(HZ / USER_HZ)
+            {
                 let mut t = TICKS.lock();
                 *t += 1;
                 drop(t);
@@ -109,7 +111,7 @@ pub extern "C" fn usertrap() -> ! {
         "usertrap: not from user mode"
     );
     // We're in the kernel now: traps go to kerneltrap.
-    csr::w_stvec(kernelvec as usize);
+    csr::w_stvec(kernelvec as *const () as usize);
     let p = me();
     // SAFETY: usertrap runs in the trapping process's own kernel thread;
     // each use below is a short borrow.
@@ -181,7 +183,7 @@ pub fn usertrapret() -> ! {
     let tf = unsafe { p.trapframe() };
     tf.kernel_satp = csr::satp();
     tf.kernel_sp = kvm::kstack_top(proc::index_of(p));
-    tf.kernel_trap = usertrap as usize;
+    tf.kernel_trap = usertrap as *const () as usize;
     tf.kernel_hartid = cpu::id();
     let mut s = csr::sstatus();
     s &= !csr::SSTATUS_SPP;
