@@ -55,6 +55,7 @@ impl AgeIndex {
     }
 
     /// Appends `frame` (not linked) to bucket `b`.
+    #[inline]
     pub(crate) fn push(&mut self, frame: usize, b: usize) {
         let s = self.cap + b;
         let p = self.prev[s] as usize;

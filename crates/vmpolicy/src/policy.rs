@@ -164,13 +164,11 @@ impl Policy {
         let clears = self.stats.a_clears;
         // The index is rebuilt in the same pass, in load order.
         self.index.clear();
-        let mut node = self.list.front();
-        while let Some(f) = node {
+        for f in self.list.iter() {
             let a = hw.test_and_clear_accessed(f);
             self.stats.a_clears += u64::from(a);
             self.age[f] = (self.age[f] >> 1) | (u8::from(a) << 7);
             self.index.push(f, bucket(false, self.age[f]));
-            node = self.list.next_of(f);
         }
         if self.stats.a_clears != clears {
             hw.end_batch();
