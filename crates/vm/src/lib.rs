@@ -1,11 +1,17 @@
 //! Virtual-memory logic that needs no hardware, so it can be unit-tested on
-//! the host: the per-address-space set of areas ([`VmaSet`]) and an Sv39
-//! page-table walker over an abstract physical memory ([`pte`]).
+//! the host: the per-address-space set of areas ([`VmaSet`]), an Sv39
+//! page-table walker over an abstract physical memory ([`pte`]), the
+//! page-fault decision table ([`fault`]), the swapped-PTE encoding
+//! ([`swap`]) and the swap-slot allocator ([`slots`]).
 #![no_std]
 
 extern crate alloc;
 
+pub mod fault;
 pub mod pte;
+pub mod reclaim;
+pub mod slots;
+pub mod swap;
 mod vma;
 
 pub use vma::*;

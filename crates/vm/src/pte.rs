@@ -136,6 +136,39 @@ fn leaves<M: PhysMem>(
     }
 }
 
+/// Call `f(va, state)` for every level-0 entry that is not absent: present
+/// leaves and swapped (or corrupt) entries, ascending. ptdump uses it to
+/// show swapped pages with their slot.
+pub fn for_each_entry<M: PhysMem>(
+    mem: &M,
+    root_pa: usize,
+    mut f: impl FnMut(usize, crate::swap::PteState),
+) {
+    entries(mem, root_pa, 2, 0, &mut f);
+}
+
+fn entries<M: PhysMem>(
+    mem: &M,
+    table: usize,
+    level: usize,
+    base: usize,
+    f: &mut impl FnMut(usize, crate::swap::PteState),
+) {
+    use crate::swap::PteState;
+    for i in 0..ENTRIES {
+        let pte = mem.read_pte(table, i);
+        let va = base | (i << (12 + 9 * level));
+        if level == 0 || is_leaf(pte) {
+            match PteState::of(pte) {
+                PteState::Absent => {}
+                s => f(sign_extend(va), s),
+            }
+        } else if pte & V != 0 {
+            entries(mem, pte_pa(pte), level - 1, va, f);
+        }
+    }
+}
+
 /// Sv39 addresses are sign-extended from bit 38; only the kernel's root
 /// could have entries there, but report them as the hardware sees them.
 fn sign_extend(va: usize) -> usize {

@@ -210,3 +210,25 @@ fn for_each_table_children_first() {
     for_each_table(&empty, BASE, |_| n += 1);
     assert_eq!(n, 0);
 }
+
+#[test]
+fn for_each_entry_reports_swapped_entries_with_their_slot() {
+    use crate::swap::{swap_pte, PteState};
+    let mut m = Mem::new(8);
+    assert!(map(&mut m, 0x1000, 0x9000_0000, R | U));
+    let (t, i) = walk(&mut m, BASE, 0x2000, true).unwrap();
+    m.write_pte(t, i, swap_pte(77));
+    let mut seen = Vec::new();
+    for_each_entry(&m, BASE, |va, s| seen.push((va, s)));
+    assert_eq!(
+        seen,
+        vec![
+            (0x1000, PteState::Present(pa_to_pte(0x9000_0000, R | U | V))),
+            (0x2000, PteState::Swapped(77)),
+        ]
+    );
+    // for_each_leaf still sees only the valid one.
+    let mut leaves = 0;
+    for_each_leaf(&m, BASE, |_, _| leaves += 1);
+    assert_eq!(leaves, 1);
+}
