@@ -278,3 +278,9 @@ pub fn vmctl(op: usize, arg: usize) -> isize {
     // SAFETY: no pointer arguments.
     unsafe { syscall(SYS_VMCTL, [op, arg, 0, 0, 0, 0]) }
 }
+
+/// `vmctl` with three arguments (VMCTL_WMARK: min, low, high).
+pub fn vmctl3(op: usize, a: usize, b: usize, c: usize) -> isize {
+    // SAFETY: no pointer arguments.
+    unsafe { syscall(SYS_VMCTL, [op, a, b, c, 0, 0]) }
+}

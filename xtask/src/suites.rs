@@ -39,6 +39,9 @@ pub struct Suite {
     pub output: Output,
     /// Run by a plain `cargo xtask test`; if false, only when named.
     pub default: bool,
+    /// Swap disk size (`--swap`): "" for the default, twice `mem`; "0"
+    /// for none.
+    pub swap: &'static str,
 }
 
 impl Suite {
@@ -51,6 +54,7 @@ impl Suite {
         kopts: &[],
         output: Output::PassFail,
         default: true,
+        swap: "",
     };
 
     /// The path init will exec, as the image must hold it.
@@ -69,7 +73,10 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "usertests",
         argv: &["usertests"],
-        timeout_s: 300,
+        timeout_s: 420,
+        // Its out-of-memory tests (usertests/oom.rs) need memory to run
+        // out at RAM: without swap, that is where it does.
+        swap: "0",
         ..Suite::DEFAULT
     },
     // Tests of the C runtime and the system calls it wraps (user/c/ctest.c).
@@ -94,6 +101,8 @@ pub const SUITES: &[Suite] = &[
     },
     Suite {
         name: "lazytests",
+        // lazyoom and eagerfail need memory to run out at RAM.
+        swap: "0",
         argv: &["lazytests"],
         timeout_s: 180,
         ..Suite::DEFAULT
@@ -117,6 +126,24 @@ pub const SUITES: &[Suite] = &[
         name: "mmaptests",
         argv: &["mmaptests"],
         timeout_s: 180,
+        ..Suite::DEFAULT
+    },
+    // Paging to disk: little RAM so every test pushes pages out; swap is
+    // twice the RAM (the default).
+    Suite {
+        name: "swaptests",
+        argv: &["swaptests"],
+        mem: "48M",
+        timeout_s: 600,
+        ..Suite::DEFAULT
+    },
+    // The same machine without a swap disk: clean pages still go, and
+    // running out kills one process.
+    Suite {
+        name: "swaptests-noswap",
+        argv: &["swaptests", "execshort", "swapfull"],
+        mem: "48M",
+        swap: "0",
         ..Suite::DEFAULT
     },
 ];

@@ -52,6 +52,9 @@ impl SlotAllocator {
     /// A free slot, now with one reference; None when swap is full.
     pub fn alloc(&mut self) -> Option<u32> {
         let n = self.refs.len();
+        if self.used == n {
+            return None;
+        }
         for k in 0..n {
             let i = (self.hint + k) % n;
             if self.refs[i] == 0 {

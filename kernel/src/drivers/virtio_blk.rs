@@ -8,9 +8,10 @@
 //! A request is submitted under the disk's spinlock; the requester then
 //! sleeps (releasing the lock) until the PLIC interrupt handler, `intr`,
 //! finds the request in the device's used ring, completes it and wakes the
-//! requester. Up to `NSLOT` requests per disk may be in flight at once
-//! (each takes 3 of the queue's 16 descriptors); a requester that finds
-//! every slot busy sleeps until one is free.
+//! requesters. Up to `NSLOT` requests per disk may be in flight at once
+//! (each takes 3 of the queue's 16 descriptors), from one requester
+//! (`rw_many`: reclaim writes a batch of pages) or several; a requester
+//! that finds every slot busy sleeps until one is free.
 //!
 //! The device reads and writes memory by physical address, and it DMAs
 //! straight into the caller's buffer: no bounce copy. So every buffer must
@@ -174,74 +175,118 @@ pub fn write_block(dev: usize, blockno: u32, buf: &[u8; BSIZE]) {
 /// Move `buf` (a whole number of sectors, identity-mapped) to or from disk
 /// `dev` starting at `sector`, in one request. Sleeps until it completes.
 pub fn rw(dev: usize, sector: u64, buf: &mut [u8], write: bool) -> Result<(), IoError> {
-    let lock = DISKS.get(dev).ok_or(IoError)?;
-    let mut g = lock.lock();
-    {
-        let d = g.as_ref().ok_or(IoError)?;
-        let n = (buf.len() / SECTOR_SIZE) as u64;
-        if buf.is_empty() || !buf.len().is_multiple_of(SECTOR_SIZE) || sector + n > d.sectors {
-            return Err(IoError);
-        }
-    }
-    // A free request slot (and room in the queue).
-    let i = loop {
-        let d = g.as_mut().expect("disk vanished");
-        if let Some(i) = d.slots.iter().position(|s| s.state == SlotState::Free) {
-            break i;
-        }
-        g = wait(lock, g, chan_disk(lock));
-    };
-    let d = g.as_mut().expect("disk vanished");
-    let s = &mut d.slots[i];
-    s.buf = buf.as_mut_ptr();
-    s.len = buf.len();
-    s.write = write;
-    s.state = SlotState::InFlight;
-    // SAFETY: req/resp live in the heap (identity-mapped) slot we own until
-    // it is Free again; buf is identity-mapped (the caller's promise) and
-    // borrowed by us until the request completes, which we wait for below.
-    let token = unsafe {
-        if write {
-            let b = core::slice::from_raw_parts(s.buf, s.len);
-            d.blk
-                .write_blocks_nb(sector as usize, &mut s.req, b, &mut s.resp)
-        } else {
-            let b = core::slice::from_raw_parts_mut(s.buf, s.len);
-            d.blk
-                .read_blocks_nb(sector as usize, &mut s.req, b, &mut s.resp)
-        }
-    };
-    let token = match token {
-        Ok(t) => t,
-        Err(_) => {
-            d.slots[i].state = SlotState::Free;
-            return Err(IoError);
-        }
-    };
-    d.token_slot[token as usize] = i as u8;
-    let ok = loop {
-        let d = g.as_mut().expect("disk vanished");
-        if let SlotState::Done(ok) = d.slots[i].state {
-            d.slots[i].state = SlotState::Free;
-            break ok;
-        }
-        g = wait(lock, g, chan_slot(lock, i));
-    };
-    drop(g);
-    crate::proc::wakeup(chan_disk(lock));
-    if ok {
+    let mut reqs = [Req {
+        sector,
+        buf,
+        ok: false,
+    }];
+    rw_many(dev, &mut reqs, write)?;
+    if reqs[0].ok {
         Ok(())
     } else {
         Err(IoError)
     }
 }
 
-fn chan_disk(lock: &SpinLock<Option<Disk>>) -> usize {
-    lock as *const _ as usize
+/// One request of a batch: `buf` (whole sectors, identity-mapped) at
+/// `sector`; `ok` says how it went.
+pub struct Req<'a> {
+    pub sector: u64,
+    pub buf: &'a mut [u8],
+    pub ok: bool,
 }
 
-fn chan_slot(lock: &SpinLock<Option<Disk>>, i: usize) -> usize {
-    chan_disk(lock) + 1 + i
+/// Move every request of `reqs` to or from disk `dev`, keeping as many in
+/// flight at once as the queue allows, and sleep until all are done. Err
+/// only if there is no such disk or a request lies outside it (nothing is
+/// then submitted); a device error marks just that request not `ok`.
+pub fn rw_many(dev: usize, reqs: &mut [Req<'_>], write: bool) -> Result<(), IoError> {
+    let lock = DISKS.get(dev).ok_or(IoError)?;
+    let mut g = lock.lock();
+    {
+        let d = g.as_ref().ok_or(IoError)?;
+        for r in reqs.iter() {
+            let n = (r.buf.len() / SECTOR_SIZE) as u64;
+            if r.buf.is_empty()
+                || !r.buf.len().is_multiple_of(SECTOR_SIZE)
+                || r.sector.checked_add(n).is_none_or(|end| end > d.sectors)
+            {
+                return Err(IoError);
+            }
+        }
+    }
+    // Which of our requests each disk slot is carrying.
+    let mut mine: [Option<usize>; NSLOT] = [None; NSLOT];
+    let (mut next, mut done) = (0, 0);
+    while done < reqs.len() {
+        let d = g.as_mut().expect("disk vanished");
+        // Collect what has finished.
+        for (i, m) in mine.iter_mut().enumerate() {
+            if let (Some(k), SlotState::Done(ok)) = (*m, d.slots[i].state) {
+                reqs[k].ok = ok;
+                d.slots[i].state = SlotState::Free;
+                *m = None;
+                done += 1;
+            }
+        }
+        // Submit while there are free slots.
+        while next < reqs.len() {
+            let Some(i) = d.slots.iter().position(|s| s.state == SlotState::Free) else {
+                break;
+            };
+            if submit(d, i, &mut reqs[next], write) {
+                mine[i] = Some(next);
+            } else {
+                done += 1; // refused by the queue: reported not ok
+            }
+            next += 1;
+        }
+        if done < reqs.len() {
+            g = wait(lock, g, chan_disk(lock));
+        }
+    }
+    drop(g);
+    // Others may be waiting for a free slot.
+    crate::proc::wakeup(chan_disk(lock));
+    Ok(())
+}
+
+/// Put request `r` on the queue in slot `i`; false if the queue refused.
+fn submit(d: &mut Disk, i: usize, r: &mut Req<'_>, write: bool) -> bool {
+    let s = &mut d.slots[i];
+    s.buf = r.buf.as_mut_ptr();
+    s.len = r.buf.len();
+    s.write = write;
+    // SAFETY: req/resp live in the heap (identity-mapped) slot we own until
+    // it is Free again; the buffer is identity-mapped (the caller's
+    // promise) and stays borrowed by rw_many until the request completes,
+    // which it waits for.
+    let token = unsafe {
+        if write {
+            let b = core::slice::from_raw_parts(s.buf, s.len);
+            d.blk
+                .write_blocks_nb(r.sector as usize, &mut s.req, b, &mut s.resp)
+        } else {
+            let b = core::slice::from_raw_parts_mut(s.buf, s.len);
+            d.blk
+                .read_blocks_nb(r.sector as usize, &mut s.req, b, &mut s.resp)
+        }
+    };
+    match token {
+        Ok(t) => {
+            s.state = SlotState::InFlight;
+            d.token_slot[t as usize] = i as u8;
+            true
+        }
+        Err(_) => {
+            r.ok = false;
+            false
+        }
+    }
+}
+
+fn chan_disk(lock: &SpinLock<Option<Disk>>) -> usize {
+    lock as *const _ as usize
 }
 
 /// Sleep on `chan`, or, with no process to put to sleep (early boot),
@@ -277,8 +322,9 @@ fn complete_used(d: &mut Disk, lock: &SpinLock<Option<Disk>>) {
             }
         };
         s.state = SlotState::Done(r.is_ok());
-        crate::proc::wakeup(chan_slot(lock, i));
     }
+    // Every requester sleeps on the disk and looks at its own slots.
+    crate::proc::wakeup(chan_disk(lock));
 }
 
 /// The disk's interrupt on PLIC line `irq`: acknowledge it and complete

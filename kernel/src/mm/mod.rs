@@ -11,7 +11,9 @@ pub mod heap;
 pub mod kvm;
 pub mod pagecache;
 pub mod pagetable;
+pub mod reclaim;
 pub mod stats;
+pub mod swap;
 pub mod uaccess;
 
 pub use addr::{PhysAddr, VirtAddr, PAGE_SIZE};

@@ -119,6 +119,12 @@ impl PageTable {
         vm::pte::for_each_leaf(&Identity, self.root.0, f)
     }
 
+    /// Every entry that is not absent (present leaves, swapped pages),
+    /// ascending.
+    pub fn for_each_entry(&self, f: impl FnMut(usize, vm::swap::PteState)) {
+        vm::pte::for_each_entry(&Identity, self.root.0, f)
+    }
+
     /// Free the table pages themselves (leaves must be unmapped already).
     pub fn free_tables(&mut self) {
         vm::pte::for_each_table(&Identity, self.root.0, |t| frame::put(PhysAddr(t)));

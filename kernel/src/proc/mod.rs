@@ -9,7 +9,9 @@ mod lifecycle;
 mod sched;
 
 pub use exec::exec;
-pub use lifecycle::{exit, fork, kill, procdump, userinit, wait, with_procs};
+pub use lifecycle::{
+    exit, fork, is_init, is_user, kill, procdump, spawn_kernel_thread, userinit, wait, with_procs,
+};
 pub use sched::{scheduler, sleep, wakeup, yield_cpu};
 
 use crate::arch::riscv::cpu;

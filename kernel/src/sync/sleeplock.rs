@@ -41,6 +41,17 @@ impl<T> SleepLock<T> {
         SleepLockGuard { lock: self }
     }
 
+    /// The lock if it is free now, else None (never sleeps). Reclaim uses
+    /// it to visit other address spaces without waiting on them.
+    pub fn try_lock(&self) -> Option<SleepLockGuard<'_, T>> {
+        let mut st = self.state.lock();
+        if st.0 {
+            return None;
+        }
+        *st = (true, proc::current_pid());
+        Some(SleepLockGuard { lock: self })
+    }
+
     /// Whether the current process holds it.
     pub fn holding(&self) -> bool {
         let st = self.state.lock();

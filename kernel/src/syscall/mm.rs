@@ -7,7 +7,7 @@ use crate::mm::{fault, stats, uaccess};
 use crate::proc::{self, with_aspace};
 use abi::layout::{MMAP_BASE, MMAP_TOP, STACK_GUARD};
 use abi::mman::*;
-use abi::vmstat::{PtEntry, VMCTL_COW};
+use abi::vmstat::{PtEntry, VMCTL_COW, VMCTL_DISKREAD, VMCTL_RECLAIM, VMCTL_WMARK};
 use alloc::vec::Vec;
 use vm::{Perm, VmaFlags};
 
@@ -158,14 +158,22 @@ pub fn ptdump() -> isize {
         }
         if let Some(a) = p.aspace.lock().as_ref() {
             found = true;
-            a.pt.for_each_leaf(|va, pte| {
-                if pte & abi::vmstat::PTE_U != 0 {
+            a.pt.for_each_entry(|va, s| match s {
+                vm::swap::PteState::Present(pte) if pte & abi::vmstat::PTE_U != 0 => {
                     rows.push(PtEntry {
                         va: va as u64,
                         pa: vm::pte::pte_pa(pte) as u64,
                         flags: pte & 0x3ff,
-                    });
+                    })
                 }
+                vm::swap::PteState::Swapped(slot) => rows.push(PtEntry {
+                    va: va as u64,
+                    pa: slot as u64,
+                    flags: abi::vmstat::PTDUMP_SWAPPED,
+                }),
+                vm::swap::PteState::Present(_)
+                | vm::swap::PteState::Absent
+                | vm::swap::PteState::Corrupt(_) => {}
             });
         }
     });
@@ -185,6 +193,18 @@ pub fn vmctl() -> isize {
             let old = crate::mm::fork::cow_enabled();
             crate::mm::fork::set_cow(arg(1) != 0);
             old as isize
+        }
+        VMCTL_WMARK => match crate::mm::reclaim::set_watermarks(arg(1), arg(2), arg(3)) {
+            Ok(()) => 0,
+            Err(()) => -1,
+        },
+        VMCTL_DISKREAD => crate::mm::swap::raw_read(arg(1)).map_or(-1, |n| n as isize),
+        VMCTL_RECLAIM => {
+            let n = arg(1).min(crate::mm::frame::total());
+            // The caller's own pages only: a process pushing itself out.
+            proc::with_aspace(|a| {
+                crate::mm::reclaim::reclaim_from(Some(a), n, crate::mm::reclaim::ALL, false)
+            }) as isize
         }
         _ => -1,
     }

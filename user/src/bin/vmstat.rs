@@ -30,5 +30,8 @@ fn main(args: &[&str]) -> i32 {
     println!("swap-ins {}", v.swap_ins);
     println!("swap-outs {}", v.swap_outs);
     println!("cow {}", if v.cow_enabled != 0 { "on" } else { "off" });
+    for (name, n) in abi::vmstat::reclaim_rows(&v) {
+        println!("{} {}", name, n);
+    }
     0
 }
