@@ -23,6 +23,24 @@ pub fn apply_options() {
                 }
                 _ => crate::println!("bootargs: bad scan_ms {v}"),
             },
+            Some((k @ ("wmark_min" | "wmark_low" | "wmark_high"), v)) => {
+                let which = match k {
+                    "wmark_min" => 0,
+                    "wmark_low" => 1,
+                    _ => 2,
+                };
+                let ok = v
+                    .parse::<usize>()
+                    .ok()
+                    .is_some_and(|n| crate::mm::reclaim::set_one(which, n).is_ok());
+                if !ok {
+                    let (min, low, high) = crate::mm::reclaim::watermarks();
+                    crate::println!(
+                        "bootargs: {opt} refused (need 0 < min < low < high <= 3/4 of RAM; \
+                         now {min} {low} {high})"
+                    );
+                }
+            }
             _ => crate::println!("bootargs: unknown option {opt}"),
         }
     }

@@ -24,9 +24,13 @@ use core::sync::atomic::{AtomicBool, Ordering};
 static STARTED: AtomicBool = AtomicBool::new(false);
 static BOOTED: AtomicBool = AtomicBool::new(false);
 
+/// What the boot hart passes (as `opaque`, arriving in a1) to the harts it
+/// starts, so a started hart never mistakes itself for the boot hart.
+const SECONDARY: usize = 0x5ec0_4da7;
+
 #[no_mangle]
 extern "C" fn kmain(hartid: usize, dtb: usize) -> ! {
-    if !BOOTED.swap(true, Ordering::AcqRel) {
+    if dtb != SECONDARY && !BOOTED.swap(true, Ordering::AcqRel) {
         boot_hart(hartid, dtb)
     } else {
         while !STARTED.load(Ordering::Acquire) {
@@ -71,6 +75,7 @@ fn boot_hart(hartid: usize, dtb: usize) -> ! {
         mem_start,
         mm::frame::free_count()
     );
+    mm::reclaim::init(mm::frame::total());
     bootargs::apply_options();
     mm::kvm::init();
     mm::kvm::init_hart();
@@ -78,10 +83,12 @@ fn boot_hart(hartid: usize, dtb: usize) -> ! {
     drivers::plic::init(plic, &irqs);
     drivers::plic::init_hart(&irqs);
     drivers::virtio_blk::init();
+    mm::swap::init();
     proc::userinit();
+    proc::spawn_kernel_thread(b"kswapd", mm::reclaim::kswapd);
     STARTED.store(true, Ordering::Release);
     for &h in harts.iter().filter(|&&h| h != hartid) {
-        if !sbi::hart_start(h, asm::_entry_secondary as usize, 0) {
+        if !sbi::hart_start(h, asm::_entry_secondary as usize, SECONDARY) {
             println!("hart {h} did not start");
         }
     }

@@ -287,3 +287,9 @@ pub unsafe fn vmctl4(op: usize, a: usize, b: usize, c: usize, d: usize) -> isize
     // SAFETY: per the caller.
     unsafe { syscall(SYS_VMCTL, [op, a, b, c, d, 0]) }
 }
+
+/// `vmctl` with three arguments (VMCTL_WMARK: min, low, high).
+pub fn vmctl3(op: usize, a: usize, b: usize, c: usize) -> isize {
+    // SAFETY: no pointer arguments.
+    unsafe { syscall(SYS_VMCTL, [op, a, b, c, 0, 0]) }
+}

@@ -22,6 +22,8 @@ pub struct BenchBoot {
     pub kopts: &'static [&'static str],
     pub argv: &'static [&'static str],
     pub timeout_s: u64,
+    /// QEMU -m; the swap disk is twice that.
+    pub mem: &'static str,
 }
 
 /// Append boots here (e.g. another kernel option to compare).
@@ -34,6 +36,15 @@ pub const BOOTS: &[BenchBoot] = &[
         kopts: &[],
         argv: &["bench"],
         timeout_s: 600,
+        mem: qemu::DEFAULT_MEM,
+    },
+    // Paging to disk, with little RAM so a 2x-RAM pass stays short.
+    BenchBoot {
+        label: "swap",
+        kopts: &[],
+        argv: &["bench", "swap"],
+        timeout_s: 900,
+        mem: "48M",
     },
 ];
 
@@ -109,7 +120,16 @@ pub fn merge(boot: &str, counted: &[Row], timed: &[Row]) -> Vec<Merged> {
                 .fields
                 .iter()
                 .filter(|(k, _)| k != "instructions" && k != "wall_ms")
-                .cloned()
+                .map(|(k, v)| {
+                    // Rates (`mib_s`...) are per real second: the
+                    // real-time boot's value, if it printed one.
+                    let timed_v = timed
+                        .iter()
+                        .find(|t| t.name == r.name)
+                        .and_then(|t| t.get(k))
+                        .filter(|_| k.ends_with("_s"));
+                    (k.clone(), timed_v.map_or_else(|| v.clone(), str::to_string))
+                })
                 .collect(),
         })
         .collect();
@@ -252,6 +272,9 @@ fn boot(root: &Path, b: &Built, bb: &BenchBoot, icount: bool) -> Result<Vec<Row>
     // One hart in both boots: icount needs it, and the real-time boot
     // should run the same machine.
     m.smp = 1;
+    m.mem = bb.mem.to_string();
+    let swap = builder::target_dir(root).join("bench.swap.img");
+    m.swap = qemu::make_swap(&swap, qemu::swap_bytes(None, bb.mem)?)?;
     m.icount = icount;
     m.bootargs = qemu::bootargs(bb.kopts, bb.argv)?;
     println!(
@@ -365,6 +388,20 @@ mod tests {
         assert_eq!(m[2].instructions, None);
         // A boot that failed entirely still yields the other's rows.
         assert_eq!(merge("x", &c, &[])[0].wall_ms, None);
+    }
+
+    #[test]
+    fn rates_come_from_the_real_time_boot() {
+        let (c, _) = parse_rows("BENCH name=swap/in instructions=9 mib_s=1 pages=4\n");
+        let (t, _) = parse_rows("BENCH name=swap/in instructions=8 wall_ms=3 mib_s=42 pages=5\n");
+        let m = merge("swap", &c, &t);
+        assert_eq!(
+            m[0].extra,
+            [
+                ("mib_s".to_string(), "42".to_string()),
+                ("pages".to_string(), "4".to_string())
+            ]
+        );
     }
 
     #[test]

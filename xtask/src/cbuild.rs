@@ -212,6 +212,14 @@ pub fn gen_abi_check() -> String {
         "__builtin_offsetof(struct vmstat, cow_enabled)",
         offset_of!(vs::VmStat, cow_enabled),
     );
+    fact(
+        "__builtin_offsetof(struct vmstat, swap_cache_hits)",
+        offset_of!(vs::VmStat, swap_cache_hits),
+    );
+    fact(
+        "__builtin_offsetof(struct vmstat, wmark_high)",
+        offset_of!(vs::VmStat, wmark_high),
+    );
     fact("VMF_ZERO_MAPPED", vs::fault::ZERO_MAPPED);
     fact("VMF_ZERO_FILLED", vs::fault::ZERO_FILLED);
     fact("VMF_FILE_READ", vs::fault::FILE_READ);
@@ -246,6 +254,10 @@ pub fn gen_abi_check() -> String {
         fact(name, v as usize);
     }
     fact("VMCTL_COW", vs::VMCTL_COW);
+    fact("VMCTL_WMARK", vs::VMCTL_WMARK);
+    fact("VMCTL_RECLAIM", vs::VMCTL_RECLAIM);
+    fact("VMCTL_DISKREAD", vs::VMCTL_DISKREAD);
+    fact("PTDUMP_SWAPPED", vs::PTDUMP_SWAPPED as usize);
 
     // procs
     fact("sizeof(struct procinfo)", size_of::<abi::ProcInfo>());

@@ -25,9 +25,11 @@ usage: cargo xtask <command> [options]
                           (fs.img is rewritten only when the programs changed,
                           or with --fresh)
   run [--smp N] [--mem SIZE] [--disk IMAGE] [--icount] [--fresh]
-      [--kopt KEY=VALUE]... [-- PROG ARGS...]
+      [--swap SIZE] [--kopt KEY=VALUE]... [-- PROG ARGS...]
                           build, then boot QEMU (default: 3 harts, 128M,
-                          target/fs.img). With `-- PROG ARGS` init runs PROG
+                          target/fs.img, a fresh sparse target/swap.img of
+                          twice the RAM; --swap 0: no swap disk). With
+                          `-- PROG ARGS` init runs PROG
                           once and xtask exits with its status.
   test [--no-host] [--stress] [--smp N] [--list] [SUITE...]
                           host unit tests, build, in-QEMU suites
@@ -111,6 +113,7 @@ fn cmd_run(args: &[String]) -> i32 {
     let mut icount = false;
     let mut fresh = false;
     let mut kopts = Vec::new();
+    let mut swap: Option<String> = None;
     let mut prog: Vec<String> = Vec::new();
     let mut i = 0;
     while i < args.len() {
@@ -119,6 +122,7 @@ fn cmd_run(args: &[String]) -> i32 {
             "--mem" => mem = qemu::parse_mem(value(args, &mut i)).unwrap_or_else(|e| die(e)),
             "--disk" => disk = Some(PathBuf::from(value(args, &mut i))),
             "--kopt" => kopts.push(value(args, &mut i).to_string()),
+            "--swap" => swap = Some(value(args, &mut i).to_string()),
             "--icount" => icount = true,
             "--fresh" => fresh = true,
             "--" => {
@@ -146,7 +150,10 @@ fn cmd_run(args: &[String]) -> i32 {
     }
     prereq::ensure_prereqs().unwrap_or_else(|e| die(e));
     let b = builder::build(&root(), fresh).unwrap_or_else(|e| die(e));
+    let swap_bytes = qemu::swap_bytes(swap.as_deref(), &mem).unwrap_or_else(|e| die(e));
+    let swap_img = builder::target_dir(&root()).join("swap.img");
     let mut m = qemu::Machine::new(b.kernel, disk.unwrap_or(b.fs_img));
+    m.swap = qemu::make_swap(&swap_img, swap_bytes).unwrap_or_else(|e| die(e));
     m.smp = smp;
     m.mem = mem;
     m.icount = icount;

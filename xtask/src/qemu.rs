@@ -24,6 +24,8 @@ pub struct Machine {
     /// (only works with one hart).
     pub icount: bool,
     pub bootargs: String,
+    /// The swap disk image, attached as the second virtio disk (bus.1).
+    pub swap: Option<PathBuf>,
 }
 
 impl Machine {
@@ -35,6 +37,7 @@ impl Machine {
             mem: DEFAULT_MEM.to_string(),
             icount: false,
             bootargs: String::new(),
+            swap: None,
         }
     }
 
@@ -62,6 +65,12 @@ impl Machine {
         .iter()
         .map(|s| s.to_string())
         .collect();
+        if let Some(swap) = &self.swap {
+            a.push("-drive".into());
+            a.push(format!("file={},if=none,format=raw,id=x1", swap.display()));
+            a.push("-device".into());
+            a.push("virtio-blk-device,drive=x1,bus=virtio-mmio-bus.1".into());
+        }
         if self.icount {
             a.push("-icount".into());
             a.push("shift=0".into());
@@ -92,6 +101,47 @@ impl Machine {
         }
         s
     }
+}
+
+/// Bytes in a size like `128M`, `1G`, `4096` or `0` (as `--mem` takes).
+pub fn size_bytes(s: &str) -> Result<u64, String> {
+    let bad = || format!("{s}: want a size like 256M, 1G or 0");
+    let (digits, mult) = match s.as_bytes().last() {
+        Some(b'K' | b'k') => (&s[..s.len() - 1], 1u64 << 10),
+        Some(b'M' | b'm') => (&s[..s.len() - 1], 1 << 20),
+        Some(b'G' | b'g') => (&s[..s.len() - 1], 1 << 30),
+        _ => (s, 1),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(bad)
+}
+
+/// The swap size for `--swap` (None: the default, twice the RAM).
+pub fn swap_bytes(swap: Option<&str>, mem: &str) -> Result<u64, String> {
+    match swap {
+        Some(s) => size_bytes(s).map_err(|e| format!("--swap {e}")),
+        None => Ok(2 * size_bytes(mem).map_err(|e| format!("--mem {e}"))?),
+    }
+}
+
+/// Make `path` a sparse, all-zero swap image of `bytes` (rounded down to
+/// 4 KiB slots); None when `bytes` is 0 (no swap disk).
+pub fn make_swap(path: &std::path::Path, bytes: u64) -> Result<Option<PathBuf>, String> {
+    let bytes = bytes & !4095;
+    if bytes == 0 {
+        return Ok(None);
+    }
+    let f = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // set_len on an empty file leaves a hole: nothing is written.
+    f.set_len(bytes)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Some(path.to_path_buf()))
 }
 
 /// Checks an SMP count given on the command line.
@@ -293,6 +343,28 @@ mod tests {
         assert!(a.join(" ").contains("-icount shift=0 -append"));
         assert_eq!(a.last().unwrap(), "");
         assert!(m.display().ends_with("-append ''"));
+    }
+
+    #[test]
+    fn swap_sizes_and_disk() {
+        assert_eq!(swap_bytes(None, "64M").unwrap(), 128 << 20);
+        assert_eq!(swap_bytes(Some("0"), "64M").unwrap(), 0);
+        assert_eq!(swap_bytes(Some("1G"), "64M").unwrap(), 1 << 30);
+        assert!(swap_bytes(Some("big"), "64M").is_err());
+        assert!(swap_bytes(Some("-1"), "64M").is_err());
+        let dir = std::env::temp_dir().join(format!("xtask-swap-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("swap.img");
+        assert_eq!(make_swap(&p, 0).unwrap(), None);
+        assert_eq!(make_swap(&p, 8192 + 100).unwrap(), Some(p.clone()));
+        assert_eq!(std::fs::metadata(&p).unwrap().len(), 8192);
+        let mut m = Machine::new("k".into(), "d".into());
+        m.swap = Some(p.clone());
+        assert!(m
+            .args()
+            .join(" ")
+            .contains("drive=x1,bus=virtio-mmio-bus.1"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

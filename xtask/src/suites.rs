@@ -50,6 +50,9 @@ pub struct Suite {
     /// Checks run on the host against the disk image the boot left behind
     /// (name, Ok(detail) or Err(why)); each counts as one test.
     pub host_check: Option<HostCheck>,
+    /// Swap disk size (`--swap`): "" for the default, twice `mem`; "0"
+    /// for none.
+    pub swap: &'static str,
 }
 
 /// See [`Suite::host_check`]: (disk image, scratch directory).
@@ -70,6 +73,7 @@ impl Suite {
         stress_timeout_s: 0,
         fsck_must_pass: false,
         host_check: None,
+        swap: "",
     };
 
     /// The path init will exec, as the image must hold it.
@@ -91,6 +95,9 @@ pub const SUITES: &[Suite] = &[
         // About 100 s on an idle 2-core machine, most of it diskfull
         // filling the disk; several times that when the machine is busy.
         timeout_s: 900,
+        // Its out-of-memory tests (usertests/oom.rs) need memory to run
+        // out at RAM: without swap, that is where it does.
+        swap: "0",
         ..Suite::DEFAULT
     },
     // Tests of the C runtime and the system calls it wraps (user/c/ctest.c).
@@ -115,6 +122,8 @@ pub const SUITES: &[Suite] = &[
     },
     Suite {
         name: "lazytests",
+        // lazyoom and eagerfail need memory to run out at RAM.
+        swap: "0",
         argv: &["lazytests"],
         timeout_s: 180,
         ..Suite::DEFAULT
@@ -175,6 +184,24 @@ pub const SUITES: &[Suite] = &[
         name: "policytests-kopt",
         argv: &["policytests", "--boot", "eclock", "30"],
         kopts: &["policy=eclock", "scan_ms=30"],
+        ..Suite::DEFAULT
+    },
+    // Paging to disk: little RAM so every test pushes pages out; swap is
+    // twice the RAM (the default).
+    Suite {
+        name: "swaptests",
+        argv: &["swaptests"],
+        mem: "48M",
+        timeout_s: 600,
+        ..Suite::DEFAULT
+    },
+    // The same machine without a swap disk: clean pages still go, and
+    // running out kills one process.
+    Suite {
+        name: "swaptests-noswap",
+        argv: &["swaptests", "execshort", "swapfull"],
+        mem: "48M",
+        swap: "0",
         ..Suite::DEFAULT
     },
 ];

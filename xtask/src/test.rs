@@ -247,6 +247,18 @@ fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool, smp: Option<u32>) 
     let mut m = Machine::new(b.kernel.clone(), disk);
     m.smp = smp.unwrap_or(s.smp);
     m.mem = s.mem.to_string();
+    let swap = qemu::swap_bytes((!s.swap.is_empty()).then_some(s.swap), s.mem)
+        .and_then(|n| qemu::make_swap(&dir.join(format!("{}.swap.img", s.name)), n));
+    m.swap = match swap {
+        Ok(sw) => sw,
+        Err(e) => {
+            println!("FAIL {}: {e}", s.name);
+            return Totals {
+                passed: 0,
+                failed: 1,
+            };
+        }
+    };
     m.bootargs = match qemu::bootargs(s.kopts, argv) {
         Ok(a) => a,
         Err(e) => {

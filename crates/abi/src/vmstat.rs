@@ -52,6 +52,29 @@ pub struct VmStat {
     pub swap_outs: u64,
     /// Copy-on-write fork enabled (1) or eager copy (0).
     pub cow_enabled: u64,
+    /// Swap-ins served by a frame already in the swap cache (no disk read).
+    pub swap_cache_hits: u64,
+    /// Pages reclaim looked at (its clock hand passed them).
+    pub pages_scanned: u64,
+    /// Frames reclaim freed.
+    pub pages_reclaimed: u64,
+    /// Clean file pages reclaim unmapped (to be read again on use).
+    pub file_pages_dropped: u64,
+    /// Dirty shared-file pages reclaim wrote back before dropping them.
+    pub dirty_written_back: u64,
+    /// Allocations that reclaimed themselves (free frames below min).
+    pub direct_reclaims: u64,
+    /// Times the reclaim thread woke (free frames below low).
+    pub reclaim_wakeups: u64,
+    /// Processes killed for lack of memory.
+    pub oom_kills: u64,
+    /// Swap slots in all / in use (0 / 0 without a swap disk).
+    pub swap_slots_total: u64,
+    pub swap_slots_used: u64,
+    /// The watermarks, in frames: min < low < high.
+    pub wmark_min: u64,
+    pub wmark_low: u64,
+    pub wmark_high: u64,
     /// The replacement policy new resident-limited regions follow:
     /// [`POLICY_NAMES`]`[policy - 1]`.
     pub policy: u64,
@@ -63,7 +86,27 @@ pub struct VmStat {
     pub policy_a_clears: u64,
     /// Milliseconds between two timer-driven aging scans (0: off).
     pub scan_ms: u64,
-    pub _reserved: [u64; 2],
+    pub _reserved: [u64; 4],
+}
+
+/// vmstat's lines for the reclaim and swap counters, in order: name and
+/// field. (The older counters print as before.)
+pub fn reclaim_rows(v: &VmStat) -> [(&'static str, u64); 13] {
+    [
+        ("swap-cache-hits", v.swap_cache_hits),
+        ("pages-scanned", v.pages_scanned),
+        ("pages-reclaimed", v.pages_reclaimed),
+        ("file-pages-dropped", v.file_pages_dropped),
+        ("dirty-written-back", v.dirty_written_back),
+        ("direct-reclaims", v.direct_reclaims),
+        ("reclaim-wakeups", v.reclaim_wakeups),
+        ("oom-kills", v.oom_kills),
+        ("swap-slots-total", v.swap_slots_total),
+        ("swap-slots-used", v.swap_slots_used),
+        ("wmark-min", v.wmark_min),
+        ("wmark-low", v.wmark_low),
+        ("wmark-high", v.wmark_high),
+    ]
 }
 
 /// One mapping, as `SYS_PTDUMP` reports it.
@@ -88,6 +131,10 @@ pub const PTE_D: u64 = 1 << 7;
 pub const PTE_COW: u64 = 1 << 8;
 /// Software bit (RSW 1): the page is shared-writable from a file mapping.
 pub const PTE_SHARED: u64 = 1 << 9;
+
+/// A `PtEntry` for a page out on swap has only this flag (not a PTE bit:
+/// a swapped PTE is not valid) and its swap slot in `pa`.
+pub const PTDUMP_SWAPPED: u64 = 1 << 10;
 
 /// `SYS_VMCTL` operations.
 /// Choose fork's strategy: arg 1 = copy-on-write, 0 = eager copy.
@@ -159,3 +206,14 @@ pub struct RegionStat {
     /// Policy number (see [`POLICY_NAMES`]).
     pub policy: u64,
 }
+/// Set the watermarks: `vmctl(VMCTL_WMARK, min, low, high)` (frames).
+/// 0, or -1 (nothing changed) unless 0 < min < low < high <= 3/4 of RAM.
+pub const VMCTL_WMARK: usize = 11;
+/// Reclaim now: `vmctl(VMCTL_RECLAIM, n)` evicts the caller's own idle
+/// pages until `n` frames were freed (or nothing more of its can go) and
+/// returns how many were; 0 only drops idle swap-cache frames.
+pub const VMCTL_RECLAIM: usize = 12;
+/// Read the swap disk raw: `vmctl(VMCTL_DISKREAD, n)` reads `n` pages from
+/// its start, one 4 KiB request at a time (as swap-in does), and returns
+/// `n`, or -1 without a swap disk. For `bench`'s disk/read row.
+pub const VMCTL_DISKREAD: usize = 13;

@@ -1,14 +1,20 @@
 //! Virtual-memory logic that needs no hardware, so it can be unit-tested on
-//! the host: the per-address-space set of areas ([`VmaSet`]) and an Sv39
-//! page-table walker over an abstract physical memory ([`pte`]), and what
-//! evicting a page means ([`evict`]).
+//! the host: the per-address-space set of areas ([`VmaSet`]), an Sv39
+//! page-table walker over an abstract physical memory ([`pte`]), the
+//! page-fault decision table ([`fault`]), the swapped-PTE encoding
+//! ([`swap`]), the swap-slot allocator ([`slots`]) and what evicting a page
+//! of a resident-limited region means ([`evict`]).
 #![no_std]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
 pub mod evict;
+pub mod fault;
 pub mod pte;
+pub mod reclaim;
+pub mod slots;
+pub mod swap;
 mod vma;
 
 pub use vma::*;

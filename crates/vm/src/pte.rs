@@ -181,6 +181,85 @@ fn leaves_from<M: PhysMem>(
     true
 }
 
+/// Call `f(va, state)` for every level-0 entry that is not absent: present
+/// leaves and swapped (or corrupt) entries, ascending. ptdump uses it to
+/// show swapped pages with their slot.
+pub fn for_each_entry<M: PhysMem>(
+    mem: &M,
+    root_pa: usize,
+    mut f: impl FnMut(usize, crate::swap::PteState),
+) {
+    entries(mem, root_pa, 2, 0, &mut f);
+}
+
+fn entries<M: PhysMem>(
+    mem: &M,
+    table: usize,
+    level: usize,
+    base: usize,
+    f: &mut impl FnMut(usize, crate::swap::PteState),
+) {
+    use crate::swap::PteState;
+    for i in 0..ENTRIES {
+        let pte = mem.read_pte(table, i);
+        let va = base | (i << (12 + 9 * level));
+        if level == 0 || is_leaf(pte) {
+            match PteState::of(pte) {
+                PteState::Absent => {}
+                s => f(sign_extend(va), s),
+            }
+        } else if pte & V != 0 {
+            entries(mem, pte_pa(pte), level - 1, va, f);
+        }
+    }
+}
+
+/// Like [`for_each_entry`], but only entries at or above `start` (an
+/// address below 2^38), and only while `f` returns true: ptdump walks a big
+/// table in bounded pieces with it, swapped pages included. Returns false
+/// if `f` stopped the walk.
+pub fn for_each_entry_from<M: PhysMem>(
+    mem: &M,
+    root_pa: usize,
+    start: usize,
+    mut f: impl FnMut(usize, crate::swap::PteState) -> bool,
+) -> bool {
+    entries_from(mem, root_pa, 2, 0, start, &mut f)
+}
+
+fn entries_from<M: PhysMem>(
+    mem: &M,
+    table: usize,
+    level: usize,
+    base: usize,
+    start: usize,
+    f: &mut impl FnMut(usize, crate::swap::PteState) -> bool,
+) -> bool {
+    use crate::swap::PteState;
+    let span = 1usize << (12 + 9 * level);
+    for i in 0..ENTRIES {
+        let va = base | (i << (12 + 9 * level));
+        if va + span <= start {
+            continue;
+        }
+        let pte = mem.read_pte(table, i);
+        let go_on = if level == 0 || is_leaf(pte) {
+            match PteState::of(pte) {
+                PteState::Absent => true,
+                s => va < start || f(sign_extend(va), s),
+            }
+        } else if pte & V != 0 {
+            entries_from(mem, pte_pa(pte), level - 1, va, start, f)
+        } else {
+            true
+        };
+        if !go_on {
+            return false;
+        }
+    }
+    true
+}
+
 /// Sv39 addresses are sign-extended from bit 38; only the kernel's root
 /// could have entries there, but report them as the hardware sees them.
 fn sign_extend(va: usize) -> usize {

@@ -1,18 +1,25 @@
 //! virtio-blk disks on QEMU's virtio-mmio slots, driven through the
-//! virtio-drivers crate (=0.13.0) with polled I/O.
+//! virtio-drivers crate (=0.13.0), completed by interrupt.
 //!
 //! Disks are numbered in slot (bus) order: disk 0 is the first virtio-blk
 //! device found (QEMU's `bus=virtio-mmio-bus.0`, the file system), disk 1
-//! the next (a swap disk, later). Each disk has its own spinlock; a request
-//! is submitted and polled to completion while it is held, so there is only
-//! ever one request in flight per disk and interrupts are not needed.
+//! the next (`bus=virtio-mmio-bus.1`, the swap disk).
 //!
-//! The device reads and writes memory by physical address. Kernel stacks are
-//! not identity-mapped, so every buffer the device sees (request header,
-//! data, status byte) lives in a per-disk heap block (the heap is identity
-//! mapped) and data is copied to and from the caller's buffer.
+//! A request is submitted under the disk's spinlock; the requester then
+//! sleeps (releasing the lock) until the PLIC interrupt handler, `intr`,
+//! finds the request in the device's used ring, completes it and wakes the
+//! requesters. Up to `NSLOT` requests per disk may be in flight at once
+//! (each takes 3 of the queue's 16 descriptors), from one requester
+//! (`rw_many`: reclaim writes a batch of pages) or several; a requester
+//! that finds every slot busy sleeps until one is free.
+//!
+//! The device reads and writes memory by physical address, and it DMAs
+//! straight into the caller's buffer: no bounce copy. So every buffer must
+//! be identity-mapped kernel memory: a buffer-cache block (static), a frame,
+//! or the heap. Kernel stacks are not identity-mapped and must not be used.
+//! The request header and status byte live in a per-disk heap block.
 
-use crate::sync::SpinLock;
+use crate::sync::{SpinLock, SpinLockGuard};
 use abi::fs::BSIZE;
 use alloc::alloc::{alloc_zeroed, dealloc, Layout};
 use alloc::boxed::Box;
@@ -29,17 +36,40 @@ pub const MAX_DISKS: usize = 8;
 const SLOT_SIZE: usize = 0x1000;
 /// Sectors per file-system block.
 const SECTORS_PER_BLOCK: usize = BSIZE / SECTOR_SIZE;
+/// Requests in flight per disk: the queue has 16 descriptors, a request
+/// uses 3 (header, data, status).
+const NSLOT: usize = 5;
+/// Descriptors in the queue, so the largest token + 1.
+const QSIZE: usize = 16;
 
-/// DMA memory for one request, in the identity-mapped heap.
-struct IoBuf {
+/// A disk request failed (the device reported an error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IoError;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SlotState {
+    Free,
+    InFlight,
+    Done(bool),
+}
+
+/// One request's DMA-visible header and status, plus what `intr` needs to
+/// complete it: the data buffer it was submitted with.
+struct Slot {
     req: BlkReq,
     resp: BlkResp,
-    data: [u8; BSIZE],
+    buf: *mut u8,
+    len: usize,
+    write: bool,
+    state: SlotState,
 }
 
 struct Disk {
     blk: VirtIOBlk<KernelHal, MmioTransport<'static>>,
-    io: Box<IoBuf>,
+    /// In the identity-mapped heap, so the device can reach req/resp.
+    slots: Box<[Slot; NSLOT]>,
+    /// Which slot each queue token (head descriptor) belongs to.
+    token_slot: [u8; QSIZE],
     /// Capacity in 512-byte sectors.
     sectors: u64,
     /// Its PLIC interrupt line.
@@ -47,7 +77,8 @@ struct Disk {
 }
 
 // SAFETY: a Disk is only touched under its SpinLock; the MMIO window and
-// the DMA memory it points to are not tied to any hart.
+// the DMA memory it points to are not tied to any hart. The raw buffer
+// pointers are owned by requesters sleeping until their slot is Done.
 unsafe impl Send for Disk {}
 
 static DISKS: [SpinLock<Option<Disk>>; MAX_DISKS] =
@@ -76,17 +107,20 @@ pub fn init() {
         }
         let mut blk = VirtIOBlk::<KernelHal, _>::new(transport)
             .unwrap_or_else(|e| panic!("virtio_blk: cannot set up disk at {base:#x}: {e:?}"));
-        // We poll; ask the device not to interrupt.
-        blk.disable_interrupts();
+        blk.enable_interrupts();
         let sectors = blk.capacity();
-        let io = Box::new(IoBuf {
+        let slots = Box::new(core::array::from_fn(|_| Slot {
             req: BlkReq::default(),
             resp: BlkResp::default(),
-            data: [0; BSIZE],
-        });
+            buf: core::ptr::null_mut(),
+            len: 0,
+            write: false,
+            state: SlotState::Free,
+        }));
         *DISKS[n].lock() = Some(Disk {
             blk,
-            io,
+            slots,
+            token_slot: [0; QSIZE],
             sectors,
             irq,
         });
@@ -96,105 +130,213 @@ pub fn init() {
 }
 
 /// How many disks `init` found.
-#[allow(dead_code)] // for the swap disk
 pub fn count() -> usize {
     NDISKS.load(Ordering::Acquire)
 }
 
-/// Capacity of disk `dev` in BSIZE blocks (0 if there is no such disk).
-#[allow(dead_code)] // for the swap disk
-pub fn blocks(dev: usize) -> u64 {
+/// Capacity of disk `dev` in 512-byte sectors (0 if there is no such disk).
+pub fn sectors(dev: usize) -> u64 {
     match DISKS.get(dev).map(|d| d.lock()) {
-        Some(g) => g
-            .as_ref()
-            .map_or(0, |d| d.sectors / SECTORS_PER_BLOCK as u64),
+        Some(g) => g.as_ref().map_or(0, |d| d.sectors),
         None => 0,
     }
 }
 
-/// Read file-system block `blockno` of disk `dev` into `buf`.
-/// An I/O error is a hardware failure: it panics.
+/// Capacity of disk `dev` in BSIZE blocks (0 if there is no such disk).
+#[allow(dead_code)]
+pub fn blocks(dev: usize) -> u64 {
+    sectors(dev) / SECTORS_PER_BLOCK as u64
+}
+
+/// Read file-system block `blockno` of disk `dev` into `buf`, which must
+/// be identity-mapped (a buffer-cache block). A device error on the file
+/// system's disk is a hardware failure: it panics.
 pub fn read_block(dev: usize, blockno: u32, buf: &mut [u8; BSIZE]) {
-    with_disk(dev, blockno, |d, sector| {
-        let io = &mut *d.io;
-        // SAFETY: io's buffers are in the identity-mapped heap, nothing else
-        // uses them while we hold the disk lock, and we wait for the request
-        // to complete before touching them again.
-        let token = unsafe {
-            d.blk
-                .read_blocks_nb(sector, &mut io.req, &mut io.data, &mut io.resp)
-        }
-        .unwrap_or_else(|e| panic!("virtio_blk{dev}: submit read of block {blockno}: {e:?}"));
-        wait(&mut d.blk, token);
-        // SAFETY: the same buffers as submitted; the request has completed.
-        unsafe {
-            d.blk
-                .complete_read_blocks(token, &io.req, &mut io.data, &mut io.resp)
-        }
-        .unwrap_or_else(|e| panic!("virtio_blk{dev}: read of block {blockno} failed: {e:?}"));
-        buf.copy_from_slice(&io.data);
-    })
+    let sector = blockno as u64 * SECTORS_PER_BLOCK as u64;
+    if rw(dev, sector, buf, false).is_err() {
+        panic!("virtio_blk{dev}: read of block {blockno} failed");
+    }
 }
 
-/// Write `buf` to file-system block `blockno` of disk `dev`.
-/// An I/O error is a hardware failure: it panics.
+/// Write `buf` (identity-mapped) to file-system block `blockno` of disk
+/// `dev`. A device error panics, as for reads.
 pub fn write_block(dev: usize, blockno: u32, buf: &[u8; BSIZE]) {
-    with_disk(dev, blockno, |d, sector| {
-        let io = &mut *d.io;
-        io.data.copy_from_slice(buf);
-        // SAFETY: as in read_block.
-        let token = unsafe {
-            d.blk
-                .write_blocks_nb(sector, &mut io.req, &io.data, &mut io.resp)
-        }
-        .unwrap_or_else(|e| panic!("virtio_blk{dev}: submit write of block {blockno}: {e:?}"));
-        wait(&mut d.blk, token);
-        // SAFETY: the same buffers as submitted; the request has completed.
-        unsafe {
-            d.blk
-                .complete_write_blocks(token, &io.req, &io.data, &mut io.resp)
-        }
-        .unwrap_or_else(|e| panic!("virtio_blk{dev}: write of block {blockno} failed: {e:?}"));
-    })
+    let sector = blockno as u64 * SECTORS_PER_BLOCK as u64;
+    // The device only reads the buffer for a write; rw takes *mut for both.
+    let p = buf.as_ptr() as *mut u8;
+    // SAFETY: the device only reads it (write request), and we hold the
+    // shared borrow until the request completes.
+    let b = unsafe { core::slice::from_raw_parts_mut(p, BSIZE) };
+    if rw(dev, sector, b, true).is_err() {
+        panic!("virtio_blk{dev}: write of block {blockno} failed");
+    }
 }
 
-/// Acknowledge an interrupt from the disk on PLIC line `irq` (the driver
-/// polls, so there is nothing else to do; the status is also cleared after
-/// every request). Ignores lines that are not a disk's.
+/// Move `buf` (a whole number of sectors, identity-mapped) to or from disk
+/// `dev` starting at `sector`, in one request. Sleeps until it completes.
+pub fn rw(dev: usize, sector: u64, buf: &mut [u8], write: bool) -> Result<(), IoError> {
+    let mut reqs = [Req {
+        sector,
+        buf,
+        ok: false,
+    }];
+    rw_many(dev, &mut reqs, write)?;
+    if reqs[0].ok {
+        Ok(())
+    } else {
+        Err(IoError)
+    }
+}
+
+/// One request of a batch: `buf` (whole sectors, identity-mapped) at
+/// `sector`; `ok` says how it went.
+pub struct Req<'a> {
+    pub sector: u64,
+    pub buf: &'a mut [u8],
+    pub ok: bool,
+}
+
+/// Move every request of `reqs` to or from disk `dev`, keeping as many in
+/// flight at once as the queue allows, and sleep until all are done. Err
+/// only if there is no such disk or a request lies outside it (nothing is
+/// then submitted); a device error marks just that request not `ok`.
+pub fn rw_many(dev: usize, reqs: &mut [Req<'_>], write: bool) -> Result<(), IoError> {
+    let lock = DISKS.get(dev).ok_or(IoError)?;
+    let mut g = lock.lock();
+    {
+        let d = g.as_ref().ok_or(IoError)?;
+        for r in reqs.iter() {
+            let n = (r.buf.len() / SECTOR_SIZE) as u64;
+            if r.buf.is_empty()
+                || !r.buf.len().is_multiple_of(SECTOR_SIZE)
+                || r.sector.checked_add(n).is_none_or(|end| end > d.sectors)
+            {
+                return Err(IoError);
+            }
+        }
+    }
+    // Which of our requests each disk slot is carrying.
+    let mut mine: [Option<usize>; NSLOT] = [None; NSLOT];
+    let (mut next, mut done) = (0, 0);
+    while done < reqs.len() {
+        let d = g.as_mut().expect("disk vanished");
+        // Collect what has finished.
+        for (i, m) in mine.iter_mut().enumerate() {
+            if let (Some(k), SlotState::Done(ok)) = (*m, d.slots[i].state) {
+                reqs[k].ok = ok;
+                d.slots[i].state = SlotState::Free;
+                *m = None;
+                done += 1;
+            }
+        }
+        // Submit while there are free slots.
+        while next < reqs.len() {
+            let Some(i) = d.slots.iter().position(|s| s.state == SlotState::Free) else {
+                break;
+            };
+            if submit(d, i, &mut reqs[next], write) {
+                mine[i] = Some(next);
+            } else {
+                done += 1; // refused by the queue: reported not ok
+            }
+            next += 1;
+        }
+        if done < reqs.len() {
+            g = wait(lock, g, chan_disk(lock));
+        }
+    }
+    drop(g);
+    // Others may be waiting for a free slot.
+    crate::proc::wakeup(chan_disk(lock));
+    Ok(())
+}
+
+/// Put request `r` on the queue in slot `i`; false if the queue refused.
+fn submit(d: &mut Disk, i: usize, r: &mut Req<'_>, write: bool) -> bool {
+    let s = &mut d.slots[i];
+    s.buf = r.buf.as_mut_ptr();
+    s.len = r.buf.len();
+    s.write = write;
+    // SAFETY: req/resp live in the heap (identity-mapped) slot we own until
+    // it is Free again; the buffer is identity-mapped (the caller's
+    // promise) and stays borrowed by rw_many until the request completes,
+    // which it waits for.
+    let token = unsafe {
+        if write {
+            let b = core::slice::from_raw_parts(s.buf, s.len);
+            d.blk
+                .write_blocks_nb(r.sector as usize, &mut s.req, b, &mut s.resp)
+        } else {
+            let b = core::slice::from_raw_parts_mut(s.buf, s.len);
+            d.blk
+                .read_blocks_nb(r.sector as usize, &mut s.req, b, &mut s.resp)
+        }
+    };
+    match token {
+        Ok(t) => {
+            s.state = SlotState::InFlight;
+            d.token_slot[t as usize] = i as u8;
+            true
+        }
+        Err(_) => {
+            r.ok = false;
+            false
+        }
+    }
+}
+
+fn chan_disk(lock: &SpinLock<Option<Disk>>) -> usize {
+    lock as *const _ as usize
+}
+
+/// Sleep on `chan`, or, with no process to put to sleep (early boot),
+/// complete requests by polling.
+fn wait<'a>(
+    lock: &'a SpinLock<Option<Disk>>,
+    mut g: SpinLockGuard<'a, Option<Disk>>,
+    chan: usize,
+) -> SpinLockGuard<'a, Option<Disk>> {
+    if crate::proc::current().is_some() {
+        return crate::proc::sleep(chan, g);
+    }
+    if let Some(d) = g.as_mut() {
+        complete_used(d, lock);
+    }
+    g
+}
+
+/// Complete every request the device has finished, in used-ring order, and
+/// wake their requesters.
+fn complete_used(d: &mut Disk, lock: &SpinLock<Option<Disk>>) {
+    while let Some(token) = d.blk.peek_used() {
+        let i = d.token_slot[token as usize] as usize;
+        let s = &mut d.slots[i];
+        // SAFETY: the same req/buf/resp as submitted with this token; the
+        // requester is asleep until we mark the slot Done.
+        let r = unsafe {
+            let b = core::slice::from_raw_parts_mut(s.buf, s.len);
+            if s.write {
+                d.blk.complete_write_blocks(token, &s.req, b, &mut s.resp)
+            } else {
+                d.blk.complete_read_blocks(token, &s.req, b, &mut s.resp)
+            }
+        };
+        s.state = SlotState::Done(r.is_ok());
+    }
+    // Every requester sleeps on the disk and looks at its own slots.
+    crate::proc::wakeup(chan_disk(lock));
+}
+
+/// The disk's interrupt on PLIC line `irq`: acknowledge it and complete
+/// what the device has finished. Ignores lines that are not a disk's.
 pub fn intr(irq: usize) {
     for lock in DISKS.iter() {
         let mut g = lock.lock();
         if let Some(d) = g.as_mut().filter(|d| d.irq as usize == irq) {
             d.blk.ack_interrupt();
+            complete_used(d, lock);
             return;
         }
-    }
-}
-
-/// Run `f` on disk `dev` with its lock held, after checking the block is
-/// on the disk (asking past the end would be a device error).
-fn with_disk(dev: usize, blockno: u32, f: impl FnOnce(&mut Disk, usize)) {
-    let mut g = DISKS
-        .get(dev)
-        .unwrap_or_else(|| panic!("virtio_blk: no disk {dev}"))
-        .lock();
-    let d = g
-        .as_mut()
-        .unwrap_or_else(|| panic!("virtio_blk: no disk {dev}"));
-    let sector = blockno as usize * SECTORS_PER_BLOCK;
-    if (sector + SECTORS_PER_BLOCK) as u64 > d.sectors {
-        panic!("virtio_blk{dev}: block {blockno} is past the end of the disk");
-    }
-    f(d, sector);
-    // Clear the interrupt status the completion raised, so a PLIC line that
-    // someone enabled does not stay asserted.
-    d.blk.ack_interrupt();
-}
-
-/// Spin until the device has used request `token`.
-fn wait(blk: &mut VirtIOBlk<KernelHal, MmioTransport<'static>>, token: u16) {
-    while blk.peek_used() != Some(token) {
-        core::hint::spin_loop();
     }
 }
 
@@ -208,7 +350,7 @@ fn dma_layout(pages: usize) -> Layout {
 
 // SAFETY: dma_alloc returns zeroed, page-aligned, exclusively owned heap
 // memory whose virtual and physical addresses are equal; share returns the
-// physical (= virtual) address of heap buffers.
+// physical (= virtual) address of identity-mapped buffers.
 unsafe impl Hal for KernelHal {
     fn dma_alloc(pages: usize, _dir: BufferDirection) -> (PhysAddr, NonNull<u8>) {
         // SAFETY: the layout has non-zero size (pages >= 1).
@@ -230,8 +372,7 @@ unsafe impl Hal for KernelHal {
     }
 
     unsafe fn share(buffer: NonNull<[u8]>, _dir: BufferDirection) -> PhysAddr {
-        // Only heap buffers are ever shared (see IoBuf), and the heap is
-        // identity-mapped.
+        // Only identity-mapped buffers are ever shared (see `rw`).
         buffer.as_ptr() as *mut u8 as usize as PhysAddr
     }
 

@@ -9,6 +9,7 @@ use crate::arch::riscv::asm::trampoline;
 use crate::arch::riscv::csr;
 use crate::arch::riscv::pte::{Pte, R, U, W, X};
 use abi::layout::{MMAP_BASE, TRAMPOLINE, TRAPFRAME};
+use vm::swap::PteState;
 use vm::{Perm, VmaError, VmaFlags};
 
 pub struct AddressSpace {
@@ -20,6 +21,8 @@ pub struct AddressSpace {
     pub brk: usize,
     /// Regions with a resident limit (mm/reslimit.rs).
     pub limits: super::reslimit::Limits,
+    /// Where reclaim's clock hand stopped in this space (a user address).
+    pub clock_hand: usize,
 }
 
 impl AddressSpace {
@@ -33,21 +36,30 @@ impl AddressSpace {
             heap_start: 0,
             brk: 0,
             limits: super::reslimit::Limits::new(),
+            clock_hand: 0,
         };
         asp.pt.map(VirtAddr(TRAMPOLINE), PhysAddr(tramp), R | X)?;
         asp.pt.map(VirtAddr(TRAPFRAME), trapframe, R | W)?;
         Ok(asp)
     }
 
-    /// Release the pages mapped in [start, end): each frame loses one owner.
+    /// Release the pages mapped in [start, end): each frame loses one
+    /// owner, each swapped page its slot.
     pub fn release_pages(&mut self, start: usize, end: usize) {
         let mut n = 0;
-        self.pt.for_each_slot(start, end, |_, slot| {
-            if slot.is_valid() {
-                frame::put(PhysAddr(slot.pa()));
-                *slot = Pte(0);
-                n += 1;
+        self.pt.for_each_slot(start, end, |va, slot| {
+            match PteState::of(slot.0) {
+                PteState::Absent => {}
+                PteState::Present(_) => {
+                    frame::put(PhysAddr(slot.pa()));
+                    n += 1;
+                }
+                PteState::Swapped(s) => super::swap::release(s),
+                PteState::Corrupt(p) => {
+                    crate::println!("release_pages: corrupt PTE {p:#x} at {va:#x} dropped")
+                }
             }
+            *slot = Pte(0);
         });
         // A few pages: flush just them; many: the whole TLB is cheaper.
         if n > 0 && (end - start) / PAGE_SIZE > 16 {
@@ -128,7 +140,23 @@ impl AddressSpace {
             }
             if eager {
                 for va in (old_top..new_top).step_by(PAGE_SIZE) {
-                    if super::fault::zero_fill(self, va, Perm::R | Perm::W).is_err() {
+                    let mut r = super::fault::zero_fill(self, va, Perm::R | Perm::W);
+                    // Out of frames: our own clean file pages can be
+                    // dropped and read again, so that is not yet out of
+                    // memory (this keeps xv6's eager-sbrk count of free
+                    // memory stable). Eager growth pushes nothing out to
+                    // swap, and takes nothing from other processes.
+                    if r.is_err()
+                        && super::reclaim::reclaim_from(
+                            Some(self),
+                            32,
+                            super::reclaim::CLEAN_ONLY,
+                            false,
+                        ) > 0
+                    {
+                        r = super::fault::zero_fill(self, va, Perm::R | Perm::W);
+                    }
+                    if r.is_err() {
                         // Removing what was just added cannot split anything
                         // but the heap below: the count cannot grow.
                         let _ = self.unmap(old_top, new_top);
@@ -165,8 +193,12 @@ impl Drop for AddressSpace {
         // The trampoline and trapframe aren't ours to free.
         self.pt.unmap(VirtAddr(TRAMPOLINE));
         self.pt.unmap(VirtAddr(TRAPFRAME));
-        self.pt
-            .for_each_leaf(|_, pte| frame::put(PhysAddr(vm::pte::pte_pa(pte))));
+        // Every area was discarded above; anything left is outside them.
+        self.pt.for_each_entry(|_, s| match s {
+            PteState::Present(pte) => frame::put(PhysAddr(vm::pte::pte_pa(pte))),
+            PteState::Swapped(slot) => super::swap::release(slot),
+            PteState::Absent | PteState::Corrupt(_) => {}
+        });
         // The tables themselves go when `self.pt` is dropped.
     }
 }

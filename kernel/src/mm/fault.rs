@@ -1,22 +1,12 @@
-//! The page-fault handler: the one place that decides what a fault means.
+//! The page-fault handler: carries out what `vm::fault::decide` (a pure,
+//! host-tested function; its table is at the top of
+//! `crates/vm/src/fault.rs`) says a fault means.
 //!
 //! Every fault, from user mode or from the kernel's own copies to and from
-//! user memory, arrives here as (address, access). The decision reads the
-//! area that covers the address and the page's PTE:
-//!
-//! | area            | PTE                         | access | outcome                       |
-//! |-----------------|-----------------------------|--------|-------------------------------|
-//! | none            | -                           | any    | refuse: not mapped / stack overflow (guard page) |
-//! | lacks the perm  | -                           | any    | refuse: write to read-only, ...|
-//! | any             | valid, COW                  | write  | copy, or take over if last owner |
-//! | any             | valid, zero frame           | write  | private zeroed frame          |
-//! | any             | valid, W clear (not COW)    | write  | set W (area allows it)        |
-//! | any             | valid, A or D clear         | any    | set A (and D on write)        |
-//! | any             | valid, allows it            | any    | nothing (another hart did it) |
-//! | stack           | absent                      | any    | zeroed frame (stack growth)   |
-//! | anonymous       | absent                      | read   | map the shared zero frame     |
-//! | anonymous       | absent                      | write  | private zeroed frame          |
-//! | file            | absent                      | any    | read the page from the file   |
+//! user memory, arrives here as (address, access). The handler reads the
+//! area that covers the address and the page's state (absent, present,
+//! swapped), asks `decide`, and does the action. An action that needs a
+//! frame when none is free first reclaims (`mm::reclaim`), and may wait.
 use super::addr::{page_round_down, PhysAddr, VirtAddr, PAGE_SIZE};
 use super::aspace::AddressSpace;
 use super::backing::{Backing, Vma};
@@ -27,66 +17,32 @@ use crate::arch::riscv::csr;
 use crate::arch::riscv::pte::{Pte, A, COW, D, U, W};
 use abi::layout::{MAXVA, STACK_BOTTOM, STACK_GUARD};
 use abi::vmstat::fault as kind;
+pub use vm::fault::{Access, Refusal};
+use vm::fault::{Action, Area, Page};
+use vm::swap::PteState;
 use vm::{Perm, VmaFlags};
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Access {
-    Read,
-    Write,
-    Execute,
-}
-
-impl Access {
-    pub fn name(self) -> &'static str {
-        match self {
-            Access::Read => "load",
-            Access::Write => "store",
-            Access::Execute => "fetch",
-        }
-    }
-    fn perm(self) -> Perm {
-        match self {
-            Access::Read => Perm::R,
-            Access::Write => Perm::W,
-            Access::Execute => Perm::X,
-        }
-    }
-}
-
-/// Why a fault was refused.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Refusal {
-    NotMapped,
-    ReadOnly,
-    NotExecutable,
-    NotReadable,
-    StackOverflow,
-    OutOfMemory,
-    IoError,
-}
-
-impl Refusal {
-    pub fn reason(self) -> &'static str {
-        match self {
-            Refusal::NotMapped => "not mapped",
-            Refusal::ReadOnly => "write to read-only",
-            Refusal::NotExecutable => "not executable",
-            Refusal::NotReadable => "not readable",
-            Refusal::StackOverflow => "stack overflow",
-            Refusal::OutOfMemory => "out of memory",
-            Refusal::IoError => "I/O error",
-        }
-    }
-}
-
-/// Resolve a fault at `va`, or say why not.
+/// Resolve a fault at `va`, or say why not. Out of frames, it reclaims and
+/// tries again; `reclaim::out_of_memory` decides when to give up.
 pub fn handle(asp: &mut AddressSpace, va: usize, access: Access) -> Result<(), Refusal> {
-    // reslimit hook: makes room in a resident-limited region first.
-    let r = super::reslimit::around_fault(asp, va, |asp| decide(asp, va, access));
+    let mut tries = 0;
+    let r = loop {
+        super::reclaim::before_alloc(Some(asp));
+        // reslimit hook: makes room in a resident-limited region first.
+        match super::reslimit::around_fault(asp, va, |asp| decide(asp, va, access)) {
+            Err(Refusal::OutOfMemory) if super::reclaim::out_of_memory(asp, tries) => tries += 1,
+            r => break r,
+        }
+    };
     if r.is_err() {
         count_fault(kind::REFUSED);
     }
     r
+}
+
+/// The state of the slot for `page`: absent if its table does not exist.
+pub fn page_state(pt: &PageTable, page: usize) -> PteState {
+    PteState::of(pt.get(VirtAddr(page)).unwrap_or_default().0)
 }
 
 fn decide(asp: &mut AddressSpace, va: usize, access: Access) -> Result<(), Refusal> {
@@ -94,61 +50,103 @@ fn decide(asp: &mut AddressSpace, va: usize, access: Access) -> Result<(), Refus
         return Err(Refusal::NotMapped);
     }
     let page = page_round_down(va);
-    let Some(vma) = asp.vmas.find(va) else {
-        return Err(if (STACK_GUARD..STACK_BOTTOM).contains(&va) {
-            Refusal::StackOverflow
-        } else {
-            Refusal::NotMapped
-        });
+    let vma = asp.vmas.find(va);
+    let area = vma.map(|v| Area {
+        perm: v.perm,
+        flags: v.flags,
+        file: matches!(v.backing, Backing::File { .. }),
+    });
+    let state = page_state(&asp.pt, page);
+    let (zero, sole) = match state {
+        // Only a user page of an area has a frame to ask about: outside
+        // areas sit the trampoline (kernel text) and the trapframe.
+        PteState::Present(p) if vma.is_some() && frame::is_managed(PhysAddr(Pte(p).pa())) => {
+            let pa = PhysAddr(Pte(p).pa());
+            (pa == frame::zero_frame(), frame::refs(pa) == 1)
+        }
+        _ => (false, false),
     };
-    if !allows(vma.perm, access) {
-        return Err(match access {
-            Access::Write => Refusal::ReadOnly,
-            Access::Execute => Refusal::NotExecutable,
-            Access::Read => Refusal::NotReadable,
-        });
-    }
-    let (perm, flags) = (vma.perm, vma.flags);
-    let pte = asp.pt.get(VirtAddr(page)).unwrap_or_default();
-    if pte.is_valid() {
-        let write = access == Access::Write;
-        if write && pte.has(COW) {
-            return cow(&mut asp.pt, page, pte);
+    let in_guard = (STACK_GUARD..STACK_BOTTOM).contains(&va);
+    let action = vm::fault::decide(area, in_guard, Page::from_state(state, zero, sole), access);
+    let Some(vma) = vma else {
+        return match action {
+            Action::Refuse(r) => Err(r),
+            _ => Err(Refusal::NotMapped),
+        };
+    };
+    let perm = vma.perm;
+    let pte = match state {
+        PteState::Present(p) => Pte(p),
+        _ => Pte(0),
+    };
+    match action {
+        Action::Refuse(r) => Err(r),
+        Action::SwapIn(slot) => swap_in(&mut asp.pt, page, perm, vma.flags, slot),
+        Action::CowTakeover => {
+            set_pte(&mut asp.pt, page, pte.without(COW).with(W | A | D));
+            count_fault(kind::COW_TAKEOVER);
+            Ok(())
         }
-        if write && PhysAddr(pte.pa()) == frame::zero_frame() {
+        Action::CowCopy => cow(&mut asp.pt, page, pte),
+        Action::ReplaceZero => {
+            let pa = frame::alloc_zeroed().ok_or(Refusal::OutOfMemory)?;
             asp.pt.unmap(VirtAddr(page));
-            return map_new_zeroed(&mut asp.pt, page, perm, kind::ZERO_FILLED);
+            map(&mut asp.pt, page, pa, pte_flags(perm) | A | D)?;
+            count_fault(kind::ZERO_FILLED);
+            Ok(())
         }
-        if write && !pte.has(W) {
+        Action::SetWrite => {
             // The area allows writing but this page was mapped before it
             // did (a private file page read first): make it writable.
             set_pte(&mut asp.pt, page, pte.with(W | A | D));
             count_fault(kind::AD_SET);
-            return Ok(());
+            Ok(())
         }
-        let want = if write { A | D } else { A };
-        if !pte.has(want) {
-            set_pte(&mut asp.pt, page, pte.with(want));
+        Action::SetBits(bits) => {
+            set_pte(&mut asp.pt, page, pte.with(bits));
             count_fault(kind::AD_SET);
+            Ok(())
         }
-        // Otherwise another path already made the page: the TLB was stale.
-        csr::sfence_vma(page);
-        return Ok(());
-    }
-    if flags.contains(VmaFlags::STACK) {
-        return map_new_zeroed(&mut asp.pt, page, perm, kind::STACK_GROWTH);
-    }
-    let vma = vma.clone();
-    match &vma.backing {
-        Backing::Anon => anon(&mut asp.pt, page, perm, access),
-        Backing::File { .. } => file_page(&mut asp.pt, &vma, page, access),
+        Action::Flush => {
+            // Another path already made the page: the TLB was stale.
+            csr::sfence_vma(page);
+            Ok(())
+        }
+        Action::StackGrow => map_new_zeroed(&mut asp.pt, page, perm, kind::STACK_GROWTH),
+        Action::MapZero | Action::ZeroFill => anon(&mut asp.pt, page, perm, access),
+        Action::FileRead => {
+            let vma = vma.clone();
+            file_page(&mut asp.pt, &vma, page, access)
+        }
     }
 }
 
-/// Whether an area with `perm` allows `access`. Writable implies readable:
-/// Sv39 has no write-only pages (R=0, W=1 is reserved).
-fn allows(perm: Perm, access: Access) -> bool {
-    perm.contains(access.perm()) || (access == Access::Read && perm.contains(Perm::W))
+/// Bring `page` back from swap `slot`. If other PTEs still hold the slot,
+/// the frame stays in the swap cache and this private mapping is
+/// copy-on-write; if this was the last, the page is ours and writable.
+/// Either way it is dirty: its bytes are in no file.
+fn swap_in(
+    pt: &mut PageTable,
+    page: usize,
+    perm: Perm,
+    flags: VmaFlags,
+    slot: u32,
+) -> Result<(), Refusal> {
+    let pa = super::swap::read(slot)?;
+    // Make sure the table exists before giving up the slot.
+    let Some(pte) = pt.slot(VirtAddr(page), true) else {
+        frame::put(pa);
+        return Err(Refusal::OutOfMemory);
+    };
+    super::swap::release(slot);
+    let mut f = pte_flags(perm) | A | D;
+    if frame::refs(pa) > 1 && !flags.contains(VmaFlags::SHARED) {
+        f = (f & !W) | COW;
+    }
+    *pte = Pte::new(pa.0, f | crate::arch::riscv::pte::V);
+    csr::sfence_vma(page);
+    count_fault(kind::SWAP_IN);
+    Ok(())
 }
 
 /// PTE flags for a user page of an area with `perm`. A PROT_NONE page that
@@ -324,7 +322,13 @@ pub fn write_back(pt: &mut PageTable, vma: &Vma) {
     };
     let mut va = vma.start;
     while va < vma.end {
-        if let Some(pte) = pt.get(VirtAddr(va)).filter(|p| p.is_valid() && p.has(D)) {
+        // Shared file pages are dropped, never swapped: only present ones
+        // can be dirty.
+        let dirty = match page_state(pt, va) {
+            PteState::Present(p) => Some(Pte(p)).filter(|p| p.has(D)),
+            PteState::Absent | PteState::Swapped(_) | PteState::Corrupt(_) => None,
+        };
+        if let Some(pte) = dirty {
             // SAFETY: reading a mapped frame; concurrent writers at worst
             // make the written copy a moment old, as with any write-back.
             let data = unsafe { PhysAddr(pte.pa()).as_page() };
@@ -345,7 +349,8 @@ pub fn reprotect(pt: &mut PageTable, start: usize, end: usize, perm: Perm) {
     while va < end {
         if let Some(slot) = pt.slot(VirtAddr(va), false) {
             let pte = *slot;
-            if pte.is_valid() {
+            // A swapped page gets the area's permission when it comes back.
+            if let PteState::Present(_) = PteState::of(pte.0) {
                 let mut flags = pte.flags() & !(perm_mask() | U) | pte_flags(perm);
                 if pte.has(COW) || PhysAddr(pte.pa()) == frame::zero_frame() {
                     flags &= !W;

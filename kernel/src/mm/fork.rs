@@ -3,7 +3,7 @@
 //! in both parent and child, and its frame gains an owner. The
 //! `cow=0` boot option (or `vmctl`) selects eager copying, kept to measure
 //! what copy-on-write saves.
-use super::addr::{PhysAddr, VirtAddr};
+use super::addr::PhysAddr;
 use super::aspace::AddressSpace;
 use super::frame;
 use super::pagetable::{NoMemory, PageTable};
@@ -11,6 +11,7 @@ use super::PAGE_SIZE;
 use crate::arch::riscv::csr;
 use crate::arch::riscv::pte::{Pte, COW, W};
 use core::sync::atomic::{AtomicBool, Ordering};
+use vm::swap::PteState;
 use vm::VmaFlags;
 
 static COW_FORK: AtomicBool = AtomicBool::new(true);
@@ -89,8 +90,20 @@ fn copy_range(
                 // ours (borrowed through the page-table arguments).
                 let (pslot, cslot) = unsafe { (&mut *ptab.add(k), &mut *ctab.add(k)) };
                 let pte = *pslot;
-                if !pte.is_valid() {
-                    continue;
+                match PteState::of(pte.0) {
+                    PteState::Absent => continue,
+                    PteState::Present(_) => {}
+                    PteState::Swapped(slot) => {
+                        // Both hold the slot; the first to fault reads it
+                        // and leaves the frame in the swap cache for the
+                        // other (copy-on-write through swap).
+                        if !super::swap::dup(slot) {
+                            return Err(NoMemory);
+                        }
+                        *cslot = pte;
+                        continue;
+                    }
+                    PteState::Corrupt(_) => return Err(NoMemory),
                 }
                 let pa = PhysAddr(pte.pa());
                 // Every private page is shared copy-on-write, read-only ones
@@ -145,10 +158,12 @@ impl AddressSpace {
             };
             from = end;
             for va in (start..end).step_by(super::PAGE_SIZE) {
-                let present = self
-                    .pt
-                    .get(VirtAddr(va))
-                    .is_some_and(|p| p.is_valid() && PhysAddr(p.pa()) != frame::zero_frame());
+                // Shared anonymous pages are never swapped out (reclaim
+                // skips them), so a page here is absent or present.
+                let present = match super::fault::page_state(&self.pt, va) {
+                    PteState::Present(p) => PhysAddr(Pte(p).pa()) != frame::zero_frame(),
+                    PteState::Absent | PteState::Swapped(_) | PteState::Corrupt(_) => false,
+                };
                 if !present {
                     super::fault::zero_fill(self, va, perm).map_err(|_| NoMemory)?;
                 }

@@ -12,8 +12,10 @@ pub mod hold;
 pub mod kvm;
 pub mod pagecache;
 pub mod pagetable;
+pub mod reclaim;
 pub mod reslimit;
 pub mod stats;
+pub mod swap;
 pub mod uaccess;
 
 pub use addr::{PhysAddr, VirtAddr, PAGE_SIZE};

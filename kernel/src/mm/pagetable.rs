@@ -124,6 +124,22 @@ impl PageTable {
     pub fn for_each_leaf(&self, f: impl FnMut(usize, u64)) {
         vm::pte::for_each_leaf(&Identity, self.root.0, f)
     }
+
+    /// Entries that are not absent at or above `start`, ascending, while
+    /// `f` returns true (for walking in bounded pieces).
+    pub fn for_each_entry_from(
+        &self,
+        start: usize,
+        f: impl FnMut(usize, vm::swap::PteState) -> bool,
+    ) -> bool {
+        vm::pte::for_each_entry_from(&Identity, self.root.0, start, f)
+    }
+
+    /// Every entry that is not absent (present leaves, swapped pages),
+    /// ascending.
+    pub fn for_each_entry(&self, f: impl FnMut(usize, vm::swap::PteState)) {
+        vm::pte::for_each_entry(&Identity, self.root.0, f)
+    }
 }
 
 /// A page table owns its table pages, so dropping it frees them on every

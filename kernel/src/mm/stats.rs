@@ -23,5 +23,21 @@ pub fn snapshot() -> abi::vmstat::VmStat {
     s.file_pages_written = FILE_PAGES_WRITTEN.load(Ordering::Relaxed);
     s.cow_enabled = super::fork::cow_enabled() as u64;
     super::reslimit::fill(&mut s);
+    use super::reclaim as r;
+    s.swap_ins = super::swap::SWAP_INS.load(Ordering::Relaxed);
+    s.swap_outs = super::swap::SWAP_OUTS.load(Ordering::Relaxed);
+    s.swap_cache_hits = super::swap::CACHE_HITS.load(Ordering::Relaxed);
+    s.pages_scanned = r::SCANNED.load(Ordering::Relaxed);
+    s.pages_reclaimed = r::RECLAIMED.load(Ordering::Relaxed);
+    s.file_pages_dropped = r::FILE_DROPPED.load(Ordering::Relaxed);
+    s.dirty_written_back = r::DIRTY_WRITTEN.load(Ordering::Relaxed);
+    s.direct_reclaims = r::DIRECT.load(Ordering::Relaxed);
+    s.reclaim_wakeups = r::WAKEUPS.load(Ordering::Relaxed);
+    s.oom_kills = r::OOM_KILLS.load(Ordering::Relaxed);
+    let (total, used) = super::swap::slot_counts();
+    s.swap_slots_total = total as u64;
+    s.swap_slots_used = used as u64;
+    let (min, low, high) = r::watermarks();
+    (s.wmark_min, s.wmark_low, s.wmark_high) = (min as u64, low as u64, high as u64);
     s
 }

@@ -17,10 +17,20 @@ pub fn user_pa(
     access: Access,
 ) -> Result<PhysAddr, fault::Refusal> {
     let page = page_round_down(va);
-    for _ in 0..2 {
+    // Usually one fault makes the page. Under memory pressure the next
+    // fault's reclaim may push it out again before we get here; a few
+    // more tries, then give up as not mapped.
+    for _ in 0..8 {
         if let Some(slot) = asp.pt.slot(VirtAddr(page), false) {
             let pte = *slot;
-            let ok = pte.is_valid()
+            let present = match vm::swap::PteState::of(pte.0) {
+                vm::swap::PteState::Present(_) => true,
+                // Swapped: the fault handler brings it back.
+                vm::swap::PteState::Absent
+                | vm::swap::PteState::Swapped(_)
+                | vm::swap::PteState::Corrupt(_) => false,
+            };
+            let ok = present
                 && pte.has(U)
                 && match access {
                     Access::Write => pte.has(W) && !pte.has(COW),

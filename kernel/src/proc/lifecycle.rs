@@ -60,6 +60,49 @@ pub fn userinit() {
     g.state = State::Runnable;
 }
 
+/// Kernel threads: slots whose context starts in `kthread_start` and runs
+/// `KTHREAD_FN[slot]` forever, without an address space.
+static KTHREAD_FN: [AtomicUsize; NPROC] = [const { AtomicUsize::new(0) }; NPROC];
+
+/// Start a kernel thread named `name` running `f` (call at boot, after
+/// `userinit`, so init keeps pid 1).
+pub fn spawn_kernel_thread(name: &[u8], f: fn() -> !) {
+    let (p, mut g) = alloc_proc().expect("no process slot for a kernel thread");
+    // SAFETY: freshly allocated, we hold its lock.
+    let d = unsafe { p.data() };
+    let n = name.len().min(d.name.len() - 1);
+    d.name[..n].copy_from_slice(&name[..n]);
+    d.context.ra = kthread_start as *const () as usize;
+    KTHREAD_FN[index_of(p)].store(f as usize, Ordering::Release);
+    g.state = State::Runnable;
+}
+
+/// Whether `p` is a kernel thread.
+pub fn is_kthread(p: &Proc) -> bool {
+    KTHREAD_FN[index_of(p)].load(Ordering::Acquire) != 0
+}
+
+/// Whether `p` is init.
+pub fn is_init(p: &Proc) -> bool {
+    index_of(p) == INIT.load(Ordering::Relaxed)
+}
+
+/// Whether `p` is a live user process (not free, not a zombie, not a
+/// kernel thread).
+pub fn is_user(p: &Proc) -> bool {
+    !is_kthread(p) && !matches!(p.lock.lock().state, State::Unused | State::Zombie)
+}
+
+extern "C" fn kthread_start() -> ! {
+    let p = me();
+    // SAFETY: the scheduler switched to us with our lock held.
+    drop(unsafe { p.lock.assume_locked() });
+    let f = KTHREAD_FN[index_of(p)].load(Ordering::Acquire);
+    // SAFETY: set by spawn_kernel_thread from a `fn() -> !`.
+    let f: fn() -> ! = unsafe { core::mem::transmute::<usize, fn() -> !>(f) };
+    f()
+}
+
 /// A new process's first code in the kernel: scheduler's swtch lands here
 /// holding the process's lock.
 extern "C" fn forkret() -> ! {
@@ -87,6 +130,9 @@ extern "C" fn forkret() -> ! {
 /// or -1 if there is no process slot or not enough memory.
 pub fn fork() -> isize {
     let p = me();
+    // Frames for the trapframe and the child's tables are taken without
+    // reclaiming (some under spinlocks): make room first.
+    crate::mm::reclaim::before_alloc(None);
     let Some((np, g)) = alloc_proc() else {
         return -1;
     };

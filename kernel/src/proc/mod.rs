@@ -10,7 +10,9 @@ mod lifecycle;
 mod sched;
 
 pub use exec::exec;
-pub use lifecycle::{exit, fork, kill, procdump, userinit, wait, with_procs};
+pub use lifecycle::{
+    exit, fork, is_init, is_user, kill, procdump, spawn_kernel_thread, userinit, wait, with_procs,
+};
 pub use sched::{scheduler, sleep, wakeup, yield_cpu};
 
 use crate::arch::riscv::{cpu, csr};
@@ -218,6 +220,11 @@ pub fn current_pid() -> i32 {
 
 pub fn killed() -> bool {
     current().is_some_and(|p| p.killed.load(Ordering::Acquire))
+}
+
+/// Whether `p` has been killed (and will exit on its way to user space).
+pub fn is_killed(p: &Proc) -> bool {
+    p.killed.load(Ordering::Acquire)
 }
 
 pub fn set_killed(p: &Proc) {

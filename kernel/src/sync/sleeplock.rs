@@ -63,6 +63,18 @@ impl<T> SleepLock<T> {
         SleepLockGuard { lock: self }
     }
 
+    /// The lock if it is free now, else None (never sleeps). Reclaim uses
+    /// it to visit other address spaces without waiting on them.
+    pub fn try_lock(&self) -> Option<SleepLockGuard<'_, T>> {
+        let mut st = self.state.lock();
+        if st.locked {
+            return None;
+        }
+        st.locked = true;
+        st.pid = proc::current_pid();
+        Some(SleepLockGuard { lock: self })
+    }
+
     /// Whether the current process holds it.
     pub fn holding(&self) -> bool {
         let st = self.state.lock();

@@ -203,19 +203,27 @@ pub fn ptdump() -> isize {
             let Some(a) = guard.as_ref().filter(|_| p.pid() == pid) else {
                 return -1;
             };
-            a.pt.for_each_leaf_from(from, |va, pte| {
-                if pte & abi::vmstat::PTE_U == 0 {
-                    return true;
-                }
+            a.pt.for_each_entry_from(from, |va, s| {
+                use vm::swap::PteState;
+                let row = match s {
+                    PteState::Present(pte) if pte & abi::vmstat::PTE_U != 0 => PtEntry {
+                        va: va as u64,
+                        pa: vm::pte::pte_pa(pte) as u64,
+                        flags: pte & 0x3ff,
+                    },
+                    // A swapped page: its slot where the frame would be.
+                    PteState::Swapped(slot) => PtEntry {
+                        va: va as u64,
+                        pa: slot as u64,
+                        flags: abi::vmstat::PTDUMP_SWAPPED,
+                    },
+                    PteState::Present(_) | PteState::Absent | PteState::Corrupt(_) => return true,
+                };
                 if copied + n >= max {
                     extra += 1;
                     return true;
                 }
-                piece[n] = PtEntry {
-                    va: va as u64,
-                    pa: vm::pte::pte_pa(pte) as u64,
-                    flags: pte & 0x3ff,
-                };
+                piece[n] = row;
                 n += 1;
                 from = va + PAGE_SIZE;
                 n < PIECE
@@ -263,6 +271,18 @@ pub fn vmctl() -> isize {
             }
             _ => -1,
         },
+        VMCTL_WMARK => match crate::mm::reclaim::set_watermarks(arg(1), arg(2), arg(3)) {
+            Ok(()) => 0,
+            Err(()) => -1,
+        },
+        VMCTL_DISKREAD => crate::mm::swap::raw_read(arg(1)).map_or(-1, |n| n as isize),
+        VMCTL_RECLAIM => {
+            let n = arg(1).min(crate::mm::frame::total());
+            // The caller's own pages only: a process pushing itself out.
+            proc::with_aspace(|a| {
+                crate::mm::reclaim::reclaim_from(Some(a), n, crate::mm::reclaim::ALL, false)
+            }) as isize
+        }
         _ => -1,
     }
 }

@@ -58,6 +58,16 @@ const ROWS: &[(&str, Row)] = &[
     ("replace/eclock/seq", || replace("eclock", Work::Seq)),
 ];
 
+/// Paging-to-disk rows: run only by name or as `bench swap` (the boot
+/// `cargo xtask bench` gives them has little RAM).
+const SWAP_ROWS: &[(&str, Row)] = &[
+    ("disk/read", disk_read),
+    ("swap/out", swap_out),
+    ("swap/in", swap_in),
+    ("swap/touch2x-seq", touch2x_seq),
+    ("swap/touch2x-rand", touch2x_rand),
+];
+
 /// One row's result.
 struct Measured {
     instructions: u64,
@@ -82,13 +92,15 @@ fn main(args: &[&str]) -> i32 {
     let names = args.get(1..).unwrap_or(&[]);
     if names.is_empty() || names.iter().all(|n| matches!(*n, "all" | "cow" | "eager")) {
         picked.extend_from_slice(ROWS);
+    } else if names == ["swap"] {
+        picked.extend_from_slice(SWAP_ROWS);
     } else {
         for n in names {
-            match ROWS.iter().find(|r| r.0 == *n) {
+            match ROWS.iter().chain(SWAP_ROWS).find(|r| r.0 == *n) {
                 Some(r) => picked.push(*r),
                 None => {
                     eprintln!("bench: no row {}; rows:", n);
-                    for r in ROWS {
+                    for r in ROWS.iter().chain(SWAP_ROWS) {
                         eprintln!("  {}", r.0);
                     }
                     return 2;
@@ -609,4 +621,147 @@ fn replace(policy: &str, w: Work) -> Result<Measured, String> {
     m.extra.push(("evictions", s.evictions));
     m.extra.push(("ins_per_eviction", ins / s.evictions.max(1)));
     Ok(m)
+}
+
+// ---- paging to disk ----
+
+/// Pages the swap rows move: 16 MiB.
+const SWAP_PAGES: usize = 4096;
+
+fn vmstat() -> Result<abi::vmstat::VmStat, String> {
+    vm::vmstat().map_err(|e| format!("vmstat: {}", e))
+}
+
+/// `pages` pages in `ticks` as MiB/s (whole) and KiB/s.
+fn rate(pages: u64, ticks: u64) -> [(&'static str, u64); 2] {
+    let kib = pages * (PG as u64 / 1024);
+    let per_s = |units: u64| units * 10_000_000 / ticks.max(1);
+    [("mib_s", per_s(kib) / 1024), ("kib_s", per_s(kib))]
+}
+
+/// Raw sequential read of the swap disk, 4 KiB at a time, in the kernel.
+fn disk_read() -> Result<Measured, String> {
+    let (n, i, t) = measure(|| sys::vmctl(abi::vmstat::VMCTL_DISKREAD, SWAP_PAGES));
+    if n != SWAP_PAGES as isize {
+        return Err(format!("vmctl diskread returned {}", n));
+    }
+    let mut m = plain(i, t);
+    m.extra.extend(rate(n as u64, t));
+    m.extra.push(("pages", n as u64));
+    Ok(m)
+}
+
+/// The region swap/out leaves on swap for swap/in.
+static SWAPPED_OUT: AtomicUsize = AtomicUsize::new(0);
+
+/// Evicting SWAP_PAGES written anonymous pages (vmctl reclaim).
+fn swap_out() -> Result<Measured, String> {
+    let base = ulib::mem::mmap_anon(
+        SWAP_PAGES * PG,
+        abi::mman::PROT_READ | abi::mman::PROT_WRITE,
+    )
+    .map_err(|e| format!("mmap: {}", e))?;
+    touch(base, SWAP_PAGES);
+    let s0 = vmstat()?;
+    let (_, i, t) = measure(|| sys::vmctl(abi::vmstat::VMCTL_RECLAIM, SWAP_PAGES));
+    let s1 = vmstat()?;
+    let out = s1.swap_outs - s0.swap_outs;
+    if out == 0 {
+        return Err("nothing was swapped out".into());
+    }
+    SWAPPED_OUT.store(base, Ordering::Relaxed);
+    let mut m = plain(i, t);
+    m.extra.extend(rate(out, t));
+    m.extra.push(("pages", out));
+    m.extra.push(("instr_per_page", i / out));
+    Ok(m)
+}
+
+/// Faulting back the pages swap/out pushed out.
+fn swap_in() -> Result<Measured, String> {
+    let mut base = SWAPPED_OUT.load(Ordering::Relaxed);
+    if base == 0 {
+        swap_out()?;
+        base = SWAPPED_OUT.load(Ordering::Relaxed);
+    }
+    let s0 = vmstat()?;
+    let (sum, i, t) = measure(|| {
+        let mut sum = 0u64;
+        for p in 0..SWAP_PAGES {
+            // SAFETY: inside the region swap/out mapped.
+            sum += unsafe { core::ptr::read_volatile((base + p * PG) as *const u64) };
+        }
+        sum
+    });
+    let s1 = vmstat()?;
+    // touch() wrote p + 1 into page p.
+    let want = (SWAP_PAGES as u64) * (SWAP_PAGES as u64 + 1) / 2;
+    if sum != want {
+        return Err(format!("read back sum {} instead of {}", sum, want));
+    }
+    // SAFETY: our mapping; nothing refers into it.
+    let _ = unsafe { ulib::mem::munmap(base, SWAP_PAGES * PG) };
+    SWAPPED_OUT.store(0, Ordering::Relaxed);
+    let ins = s1.swap_ins - s0.swap_ins;
+    let mut m = plain(i, t);
+    m.extra.extend(rate(ins.max(1), t));
+    m.extra.push(("pages", ins));
+    m.extra.push(("instr_per_page", i / ins.max(1)));
+    Ok(m)
+}
+
+/// Write one word in every page of a region twice the RAM (n pages), page
+/// k * step mod n at step k (`step` is coprime to n: every page once).
+fn touch2x(step: fn(usize) -> usize) -> Result<Measured, String> {
+    let n = 2 * vmstat()?.total_frames as usize;
+    let step = step(n);
+    let base = ulib::mem::mmap_anon(n * PG, abi::mman::PROT_READ | abi::mman::PROT_WRITE)
+        .map_err(|e| format!("mmap: {}", e))?;
+    let s0 = vmstat()?;
+    let (_, i, t) = measure(|| {
+        for k in 0..n {
+            let p = (k * step) % n;
+            // SAFETY: p < n: inside the region.
+            unsafe { core::ptr::write_volatile((base + p * PG) as *mut u64, p as u64) };
+        }
+    });
+    let s1 = vmstat()?;
+    // SAFETY: our mapping; nothing refers into it.
+    let _ = unsafe { ulib::mem::munmap(base, n * PG) };
+    let faults: u64 = s1
+        .faults
+        .iter()
+        .zip(s0.faults.iter())
+        .map(|(a, b)| a - b)
+        .sum();
+    let mut m = plain(i, t);
+    m.extra.push(("pages", n as u64));
+    m.extra.push(("faults", faults));
+    m.extra.push(("swap_outs", s1.swap_outs - s0.swap_outs));
+    m.extra.push(("swap_ins", s1.swap_ins - s0.swap_ins));
+    Ok(m)
+}
+
+fn touch2x_seq() -> Result<Measured, String> {
+    touch2x(|_| 1)
+}
+
+/// Pages in a fixed scattered order: k * step mod n, with step coprime to
+/// n (so every page exactly once) and near n / 3 (so consecutive touches
+/// land far apart).
+fn touch2x_rand() -> Result<Measured, String> {
+    fn gcd(a: usize, b: usize) -> usize {
+        if b == 0 {
+            a
+        } else {
+            gcd(b, a % b)
+        }
+    }
+    touch2x(|n| {
+        let mut step = n / 3 + 1;
+        while gcd(step, n) != 1 {
+            step += 1;
+        }
+        step
+    })
 }

@@ -32,6 +32,10 @@ fn main(args: &[&str]) -> i32 {
         }
     };
     for e in rows {
+        if e.flags == abi::vmstat::PTDUMP_SWAPPED {
+            println!("{:#012x} swap slot {}", e.va, e.pa);
+            continue;
+        }
         let letters = vm::flag_letters(e.flags);
         let flags = core::str::from_utf8(&letters).unwrap_or("?");
         println!("{:#012x} {:#012x} {}", e.va, e.pa, flags);

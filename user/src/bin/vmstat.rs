@@ -35,5 +35,8 @@ fn main(args: &[&str]) -> i32 {
     println!("scans {}", v.policy_scans);
     println!("a-clears {}", v.policy_a_clears);
     println!("scan-ms {}", v.scan_ms);
+    for (name, n) in abi::vmstat::reclaim_rows(&v) {
+        println!("{} {}", name, n);
+    }
     0
 }

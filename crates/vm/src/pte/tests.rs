@@ -246,3 +246,57 @@ fn for_each_leaf_from_resumes_in_bounded_pieces() {
     });
     assert_eq!(above, vec![0x20_1000, 0x4000_0000, MAXVA - 2 * P]);
 }
+
+#[test]
+fn for_each_entry_reports_swapped_entries_with_their_slot() {
+    use crate::swap::{swap_pte, PteState};
+    let mut m = Mem::new(8);
+    assert!(map(&mut m, 0x1000, 0x9000_0000, R | U));
+    let (t, i) = walk(&mut m, BASE, 0x2000, true).unwrap();
+    m.write_pte(t, i, swap_pte(77));
+    let mut seen = Vec::new();
+    for_each_entry(&m, BASE, |va, s| seen.push((va, s)));
+    assert_eq!(
+        seen,
+        vec![
+            (0x1000, PteState::Present(pa_to_pte(0x9000_0000, R | U | V))),
+            (0x2000, PteState::Swapped(77)),
+        ]
+    );
+    // for_each_leaf still sees only the valid one.
+    let mut leaves = 0;
+    for_each_leaf(&m, BASE, |_, _| leaves += 1);
+    assert_eq!(leaves, 1);
+}
+
+#[test]
+fn for_each_entry_from_pieces_include_swapped_entries() {
+    use crate::swap::{swap_pte, PteState};
+    let mut m = Mem::new(16);
+    for k in 0..10 {
+        assert!(map(&mut m, k * P, 0x9000_0000 + k * P, R | U));
+    }
+    // Page 3 and page 7 are swapped out (slots 30 and 70).
+    for (k, slot) in [(3usize, 30u32), (7, 70)] {
+        let (t, i) = walk(&mut m, BASE, k * P, false).unwrap();
+        m.write_pte(t, i, swap_pte(slot));
+    }
+    let mut seen = Vec::new();
+    let mut from = 0;
+    loop {
+        let mut piece = Vec::new();
+        let done = for_each_entry_from(&m, BASE, from, |va, s| {
+            piece.push((va, s));
+            piece.len() < 3
+        });
+        seen.extend(piece.iter().copied());
+        match piece.last() {
+            Some(&(last, _)) if !done => from = last + P,
+            _ => break,
+        }
+    }
+    assert_eq!(seen.len(), 10);
+    assert_eq!(seen[3], (3 * P, PteState::Swapped(30)));
+    assert_eq!(seen[7], (7 * P, PteState::Swapped(70)));
+    assert!(matches!(seen[4], (va, PteState::Present(_)) if va == 4 * P));
+}

@@ -5,11 +5,34 @@ use core::arch::global_asm;
 // Boot entry. OpenSBI jumps here with a0 = hart id, a1 = device tree.
 // Each hart gets a 16 KiB boot stack (hence `slli 14`). The first hart clears .bss (boot stacks included, before using them);
 // harts started later through SBI HSM enter at _entry_secondary.
+//
+// OpenSBI 1.1 on QEMU sometimes sends a second hart here too (seen about
+// one boot in ten with 48M of RAM). It must neither clear .bss again
+// (that wiped the boot hart's state) nor boot a second time: the first
+// hart to swap `entry_taken` (in .data, so the clearing cannot reset it)
+// boots; a later one waits until .bss is clear and continues as a
+// secondary hart (a1 = 0x5ec04da7, kmain's SECONDARY).
 global_asm!(
     r#"
+    .section .data
+    .align 2
+entry_taken: .word 0
+bss_clear: .word 0
+
     .section .text.entry
     .globl _entry
 _entry:
+    la t0, entry_taken
+    li t1, 1
+    amoswap.w.aq t1, t1, (t0)
+    beqz t1, 4f
+    la t0, bss_clear
+5:  lw t1, 0(t0)
+    fence r, rw
+    beqz t1, 5b
+    li a1, 0x5ec04da7
+    j _entry_secondary
+4:
     la t0, sbss
     la t1, ebss
 1:  bgeu t0, t1, 2f
@@ -17,6 +40,10 @@ _entry:
     addi t0, t0, 8
     j 1b
 2:
+    fence rw, w
+    la t0, bss_clear
+    li t1, 1
+    sw t1, 0(t0)
     .globl _entry_secondary
 _entry_secondary:
     mv tp, a0

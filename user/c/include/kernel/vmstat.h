@@ -24,7 +24,25 @@ struct vmstat {
   uint64 swap_ins;
   uint64 swap_outs;
   uint64 cow_enabled;         // 1 copy-on-write fork, 0 eager copy
-  uint64 _reserved[7];
+  uint64 swap_cache_hits;     // swap-ins served from the swap cache
+  uint64 pages_scanned;       // pages reclaim's clock hand looked at
+  uint64 pages_reclaimed;     // frames reclaim freed
+  uint64 file_pages_dropped;  // clean file pages unmapped by reclaim
+  uint64 dirty_written_back;  // dirty shared-file pages reclaim wrote
+  uint64 direct_reclaims;     // allocations that reclaimed themselves
+  uint64 reclaim_wakeups;     // reclaim thread wake-ups
+  uint64 oom_kills;           // processes killed for lack of memory
+  uint64 swap_slots_total;
+  uint64 swap_slots_used;
+  uint64 wmark_min;           // watermarks, in frames
+  uint64 wmark_low;
+  uint64 wmark_high;
+  uint64 policy;              // replacement policy, 1 fifo 2 lru 3 clock 4 eclock
+  uint64 policy_evictions;    // evictions from resident-limited regions
+  uint64 policy_scans;        // LRU aging scans of those regions
+  uint64 policy_a_clears;     // A bits cleared by scans and clock hands
+  uint64 scan_ms;             // ms between timer-driven aging scans (0 off)
+  uint64 _reserved[4];
 };
 
 // ptdump(): one mapping.
@@ -46,6 +64,10 @@ struct ptentry {
 #define PTE_D (1L << 7)
 #define PTE_COW    (1L << 8)  // software bit: copy-on-write page
 #define PTE_SHARED (1L << 9)  // software bit: shared-writable file page
+#define PTDUMP_SWAPPED (1L << 10) // a ptentry for a swapped page: pa = slot
 
 // vmctl() operations.
 #define VMCTL_COW 1   // arg 1 = copy-on-write fork, 0 = eager copy
+#define VMCTL_WMARK 11   // vmctl(VMCTL_WMARK, min, low, high), frames
+#define VMCTL_RECLAIM 12 // vmctl(VMCTL_RECLAIM, n): evict own pages until n freed
+#define VMCTL_DISKREAD 13 // vmctl(VMCTL_DISKREAD, n): read n swap-disk pages
