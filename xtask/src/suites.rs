@@ -47,7 +47,14 @@ pub struct Suite {
     /// Whether fsck finding problems in the image the suite leaves behind
     /// fails the suite (otherwise it is a note).
     pub fsck_must_pass: bool,
+    /// Checks run on the host against the disk image the boot left behind
+    /// (name, Ok(detail) or Err(why)); each counts as one test.
+    pub host_check: Option<HostCheck>,
 }
+
+/// See [`Suite::host_check`]: (disk image, scratch directory).
+pub type HostCheck =
+    fn(&std::path::Path, &std::path::Path) -> Vec<(String, Result<String, String>)>;
 
 impl Suite {
     pub const DEFAULT: Suite = Suite {
@@ -62,6 +69,7 @@ impl Suite {
         stress_argv: &[],
         stress_timeout_s: 0,
         fsck_must_pass: false,
+        host_check: None,
     };
 
     /// The path init will exec, as the image must hold it.
@@ -80,7 +88,9 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "usertests",
         argv: &["usertests"],
-        timeout_s: 300,
+        // About 100 s on an idle 2-core machine, most of it diskfull
+        // filling the disk; several times that when the machine is busy.
+        timeout_s: 900,
         ..Suite::DEFAULT
     },
     // Tests of the C runtime and the system calls it wraps (user/c/ctest.c).
@@ -148,6 +158,23 @@ pub const SUITES: &[Suite] = &[
         stress_argv: &["fuzz", "40", "3000", "7"],
         stress_timeout_s: 3600,
         fsck_must_pass: true,
+        ..Suite::DEFAULT
+    },
+    // Page replacement in resident-limited regions (user/src/bin/policytests.rs);
+    // afterwards the host replays the traces it recorded (xtask/src/policycheck.rs).
+    Suite {
+        name: "policytests",
+        argv: &["policytests"],
+        // About 30 s on an idle machine; faults read and write the disk.
+        timeout_s: 300,
+        host_check: Some(crate::policycheck::check),
+        ..Suite::DEFAULT
+    },
+    // The boot options reach the kernel.
+    Suite {
+        name: "policytests-kopt",
+        argv: &["policytests", "--boot", "eclock", "30"],
+        kopts: &["policy=eclock", "scan_ms=30"],
         ..Suite::DEFAULT
     },
 ];

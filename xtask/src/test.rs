@@ -204,7 +204,7 @@ fn host_tests(root: &Path, stress: bool) -> Totals {
     t
 }
 
-fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool) -> Totals {
+fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool, smp: Option<u32>) -> Totals {
     let prog = s.program_path();
     let (argv, timeout_s) = if stress && !s.stress_argv.is_empty() {
         (s.stress_argv, s.stress_timeout_s.max(s.timeout_s))
@@ -245,7 +245,7 @@ fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool) -> Totals {
         };
     }
     let mut m = Machine::new(b.kernel.clone(), disk);
-    m.smp = s.smp;
+    m.smp = smp.unwrap_or(s.smp);
     m.mem = s.mem.to_string();
     m.bootargs = match qemu::bootargs(s.kopts, argv) {
         Ok(a) => a,
@@ -279,6 +279,20 @@ fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool) -> Totals {
             problems[0]
         ));
     }
+    let mut host_failures = Vec::new();
+    for (name, res) in s.host_check.map(|f| f(&m.disk, &dir)).unwrap_or_default() {
+        match res {
+            Ok(detail) => {
+                println!("PASS {name} ({detail})");
+                tot.passed += 1;
+            }
+            Err(e) => {
+                println!("FAIL {name}: {e}");
+                host_failures.push(format!("FAIL {name}: {e}"));
+                tot.failed += 1;
+            }
+        }
+    }
     // QEMU's own complaints (bad option, missing file) explain a failed boot.
     if let Some(l) = r.stderr.lines().find(|l| !l.trim().is_empty()) {
         if !why.is_empty() {
@@ -297,7 +311,7 @@ fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool) -> Totals {
             format!(" ({})", why.join("; "))
         }
     );
-    for f in &tally.failures {
+    for f in tally.failures.iter().chain(&host_failures) {
         println!("    {f}");
     }
     if !s.fsck_must_pass {
@@ -330,17 +344,26 @@ fn fsck_note(disk: &Path, problems: &[String]) {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask test [--no-host] [--stress] [--list] [SUITE...]";
+const USAGE: &str = "usage: cargo xtask test [--no-host] [--stress] [--smp N] [--list] [SUITE...]";
 
 /// Runs the tests; returns the process exit status.
 pub fn main(root: &Path, args: &[String]) -> i32 {
     let mut host = true;
     let mut stress = false;
     let mut names: Vec<&str> = Vec::new();
-    for a in args {
+    let mut smp: Option<u32> = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
         match a.as_str() {
             "--no-host" => host = false,
             "--stress" => stress = true,
+            "--smp" => match it.next().and_then(|n| n.parse().ok()) {
+                Some(n @ 1..=8) => smp = Some(n),
+                _ => {
+                    eprintln!("xtask test: --smp needs 1 to 8\n{USAGE}");
+                    return 2;
+                }
+            },
             "--list" => {
                 for s in suites::SUITES {
                     println!(
@@ -392,7 +415,7 @@ pub fn main(root: &Path, args: &[String]) -> i32 {
     match built {
         Ok(b) => {
             for s in selected {
-                total += run_suite(root, &b, s, stress);
+                total += run_suite(root, &b, s, stress, smp);
             }
         }
         Err(e) => {

@@ -5,6 +5,7 @@
 //! must not change: C programs built against xv6's `user.h` depend on it.
 //! faultline's own calls start at 40.
 #![no_std]
+#![forbid(unsafe_code)]
 
 pub mod fs;
 pub mod layout;

@@ -3,7 +3,9 @@
 //! directly and a bad input never prints a partial result.
 
 use crate::format::{self, CsvColumns, Format};
-use crate::policies::{simulate, PolicyName, RunResult, SimOptions};
+use crate::plot;
+use crate::policies::{PolicyName, RunResult, SimOptions};
+use crate::sweep::{belady_anomalies, sweep};
 use crate::trace::Trace;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -47,6 +49,13 @@ options:
                          (default max(1, frames/4): 8 scans then cover
                          about twice the frames' worth of references)
   --csv                  print CSV: policy,frames,requests,faults,miss_ratio
+  --svg FILE             also write the miss-ratio curves as an SVG plot
+  --belady-check         print only the Belady check: every step to more
+                         frames where a policy faults more (the table
+                         prints it too, when there are 2+ frame counts)
+  --threads N            threads for the sweep (default: all cores)
+  --bench [REQS PAGES]   no trace: time each --policy on a generated trace
+                         (default 10000000 requests over 1000000 pages)
   --help                 this text
 
 Every reference sets the page's A bit, a write also sets D; a fault brings
@@ -63,6 +72,10 @@ pub struct Args {
     pub cols: CsvColumns,
     pub opts: SimOptions,
     pub csv: bool,
+    pub svg: Option<PathBuf>,
+    pub belady_only: bool,
+    /// 0: all cores.
+    pub threads: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,6 +89,9 @@ pub enum Source {
 pub enum Command {
     Help,
     Run(Args),
+    /// `--bench`: requests and distinct pages of the generated trace, and
+    /// the policies to time.
+    Bench(usize, usize, Vec<PolicyName>),
 }
 
 /// Runs the command line `args` (without the program name): the text to
@@ -83,15 +99,18 @@ pub enum Command {
 pub fn run(args: &[String]) -> Result<String, String> {
     match parse_args(args)? {
         Command::Help => Ok(USAGE.to_string()),
+        Command::Bench(reqs, pages, p) => Ok(crate::bench::run(reqs, pages, &p)),
         Command::Run(a) => {
             let (trace, label) = load(&a)?;
-            let results: Vec<RunResult> = a
-                .policies
-                .iter()
-                .flat_map(|&p| a.frames.iter().map(move |&f| (p, f)))
-                .map(|(p, f)| simulate(p, f, &trace, a.opts))
-                .collect();
-            Ok(if a.csv {
+            let results = sweep(&a.policies, &a.frames, &trace, a.opts, a.threads);
+            if let Some(path) = &a.svg {
+                let title = format!("miss ratio: {label}");
+                let doc = plot::svg(&results, &title)?;
+                std::fs::write(path, doc).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            Ok(if a.belady_only {
+                belady(&results)
+            } else if a.csv {
                 csv(&results)
             } else {
                 table(&a, &trace, &label, &results)
@@ -109,7 +128,11 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
     let mut op_col = None;
     let mut scan_every = None;
     let mut csv = false;
-    let mut it = args.iter();
+    let mut svg = None;
+    let mut belady_only = false;
+    let mut threads = 0;
+    let mut bench = None;
+    let mut it = args.iter().peekable();
     while let Some(flag) = it.next() {
         let mut value = || {
             it.next()
@@ -119,6 +142,29 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         match flag.as_str() {
             "-h" | "--help" | "help" => return Ok(Command::Help),
             "--csv" => csv = true,
+            "--belady-check" => belady_only = true,
+            "--svg" => svg = Some(PathBuf::from(value()?)),
+            "--threads" => {
+                let v = value()?;
+                threads = v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|&n| (1..=1024).contains(&n))
+                    .ok_or_else(|| format!("--threads {v}: need a number from 1 to 1024"))?
+            }
+            "--bench" => {
+                let mut sizes = [10_000_000, 1_000_000];
+                for s in &mut sizes {
+                    if let Some(v) = it.next_if(|v| !v.starts_with('-')) {
+                        *s = v
+                            .parse::<usize>()
+                            .ok()
+                            .filter(|&n| (1..=1 << 30).contains(&n))
+                            .ok_or_else(|| format!("--bench {v}: need a count from 1 to 2^30"))?;
+                    }
+                }
+                bench = Some((sizes[0], sizes[1]))
+            }
             "--policy" | "--policies" => policies = Some(parse_policies(value()?)?),
             "--frames" => frames = Some(parse_frames(value()?)?),
             "--refs" | "--trace" if source.is_some() => {
@@ -147,6 +193,13 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
             a => return Err(format!("unexpected argument `{a}` (see --help)")),
         }
     }
+    if let Some((reqs, pages)) = bench {
+        let p = policies.unwrap_or_else(|| PolicyName::ALL.to_vec());
+        return Ok(Command::Bench(reqs, pages, p));
+    }
+    if belady_only && csv {
+        return Err("--belady-check prints the check alone: drop --csv".into());
+    }
     let source = source.ok_or("no trace: give --refs LIST or --trace FILE (see --help)")?;
     let frames = frames.ok_or("no frame counts: give --frames, e.g. --frames 3,4 or 1..16")?;
     if format.is_some() && matches!(source, Source::Refs(_)) {
@@ -169,6 +222,9 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         cols,
         opts: SimOptions { scan_every },
         csv,
+        svg,
+        belady_only,
+        threads,
     }))
 }
 
@@ -259,6 +315,28 @@ pub fn csv(results: &[RunResult]) -> String {
     s
 }
 
+/// The Belady check: a line per step to more frames where a policy faults
+/// more, or one line saying there is none.
+pub fn belady(results: &[RunResult]) -> String {
+    let found = belady_anomalies(results);
+    if found.is_empty() {
+        return "belady check: no policy faults more with more frames\n".into();
+    }
+    let mut s = String::new();
+    for x in found {
+        let _ = writeln!(
+            s,
+            "belady check: {} faults more with more frames: {} -> {} frames, {} -> {} faults",
+            x.policy.name(),
+            x.from.0,
+            x.to.0,
+            x.from.1,
+            x.to.1
+        );
+    }
+    s
+}
+
 fn table(a: &Args, t: &Trace, label: &str, results: &[RunResult]) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -291,6 +369,9 @@ fn table(a: &Args, t: &Trace, label: &str, results: &[RunResult]) -> String {
             r.hits(),
             r.miss_ratio()
         );
+    }
+    if a.frames.len() > 1 {
+        s.push_str(&belady(results));
     }
     if a.policies
         .contains(&PolicyName::Kernel(vmpolicy::PolicyKind::Lru))

@@ -1,4 +1,4 @@
-//! `policylab ARGS`: see `--help` and docs/policylab.md.
+//! `policylab ARGS`: see `--help` and docs/policy-lab.md.
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -217,3 +217,53 @@ fn default_scan_interval_makes_aging_approximate_lru() {
         "{default} vs lru-exact {exact}"
     );
 }
+
+/// The lab gives vmpolicy frame slots (as the kernel does) rather than page
+/// numbers, to keep the policy's arrays small. A policy indexed directly by
+/// page must decide the same, fault for fault.
+#[test]
+fn frame_slots_decide_as_page_indices() {
+    use vmpolicy::{AccessBits, Policy};
+    struct Bits(Vec<u8>);
+    impl AccessBits for Bits {
+        fn test_and_clear_accessed(&mut self, f: usize) -> bool {
+            let a = self.0[f] & 1 != 0;
+            self.0[f] &= !1;
+            a
+        }
+        fn accessed(&self, f: usize) -> bool {
+            self.0[f] & 1 != 0
+        }
+        fn dirty(&self, f: usize) -> bool {
+            self.0[f] & 2 != 0
+        }
+    }
+    for seed in 1..12 {
+        let t = random_trace(seed * 101, 2000, 50);
+        for kind in PolicyKind::ALL {
+            for frames in [1, 3, 8, 20, 49] {
+                let scan_every = SimOptions::default().scan_every(frames);
+                let mut p = Policy::new(kind, t.distinct);
+                let mut bits = Bits(vec![0; t.distinct]);
+                let mut faults = 0;
+                for (i, (&pg, &w)) in t.pages.iter().zip(&t.writes).enumerate() {
+                    let pg = pg as usize;
+                    if !p.contains(pg) {
+                        faults += 1;
+                        if p.len() >= frames {
+                            let v = p.victim(&mut bits).unwrap();
+                            bits.0[v] = 0;
+                        }
+                        p.insert(pg);
+                    }
+                    bits.0[pg] |= if w { 3 } else { 1 };
+                    if (i as u64 + 1).is_multiple_of(scan_every) {
+                        p.scan(&mut bits);
+                    }
+                }
+                let lab = simulate(PolicyName::Kernel(kind), frames, &t, SimOptions::default());
+                assert_eq!(lab.faults, faults, "{kind:?} seed {seed} frames {frames}");
+            }
+        }
+    }
+}

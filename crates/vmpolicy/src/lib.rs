@@ -27,8 +27,12 @@
 //!
 //! Costs: `insert`, `remove`, FIFO's `victim` and `set_kind` (apart from
 //! resetting ages) are O(1); Clock's `victim` is at most two turns of the
-//! hand; LRU's `victim` is a linear search that stops at the first frame
-//! with A clear and age 0; the LRU `scan` visits every resident frame.
+//! hand; LRU's `victim` is amortised O(1) (each frame's A bit is read at
+//! most once per scan interval, through a per-age index the scan rebuilds);
+//! the LRU `scan` visits every resident frame once.
+//!
+//! Memory: 19 bytes per frame of capacity (links for the resident list and
+//! for LRU's age index, the age), all allocated by `new`.
 //!
 //! A frame that `victim` returned is no longer in the set. If the kernel
 //! then cannot evict it (it became pinned, swap is full), it `insert`s it
@@ -69,6 +73,7 @@
 
 extern crate alloc;
 
+mod aging;
 mod kind;
 pub mod list;
 mod policy;

@@ -3,6 +3,7 @@
 //! switching kind at run time is a field change: the resident set and its
 //! order are kept and nothing is allocated.
 
+use crate::aging::{bucket, AgeIndex, BUCKETS};
 use crate::{AccessBits, FrameList, PolicyKind, Stats};
 use alloc::vec;
 use alloc::vec::Vec;
@@ -17,6 +18,9 @@ pub struct Policy {
     list: FrameList,
     /// LRU aging counters; 0 for a newly inserted frame.
     age: Vec<u8>,
+    /// LRU only: the resident frames by (A seen, age), kept while the kind
+    /// is `Lru` and rebuilt when it becomes `Lru`.
+    index: AgeIndex,
     stats: Stats,
 }
 
@@ -28,6 +32,7 @@ impl Policy {
             kind,
             list: FrameList::new(capacity),
             age: vec![0; capacity],
+            index: AgeIndex::new(capacity),
             stats: Stats::default(),
         }
     }
@@ -51,6 +56,19 @@ impl Policy {
         self.kind = kind;
         for f in 0..self.age.len() {
             self.age[f] = 0;
+        }
+        if kind == PolicyKind::Lru {
+            self.rebuild_index();
+        }
+    }
+
+    /// Puts every resident frame in its class-0 bucket, in load order.
+    fn rebuild_index(&mut self) {
+        self.index.clear();
+        let mut node = self.list.front();
+        while let Some(f) = node {
+            self.index.push(f, bucket(false, self.age[f]));
+            node = self.list.next_of(f);
         }
     }
 
@@ -94,13 +112,22 @@ impl Policy {
             return false;
         }
         self.age[frame] = 0;
+        if self.kind == PolicyKind::Lru {
+            self.index.push(frame, bucket(false, 0));
+        }
         true
     }
 
     /// `frame` stops being evictable (freed, unmapped, pinned). False if it
     /// was not resident.
     pub fn remove(&mut self, frame: usize) -> bool {
-        self.list.remove(frame)
+        if !self.list.remove(frame) {
+            return false;
+        }
+        if self.kind == PolicyKind::Lru {
+            self.index.remove(frame);
+        }
+        true
     }
 
     /// Chooses a victim, removes it from the resident set and returns it;
@@ -114,11 +141,11 @@ impl Policy {
         let clears = self.stats.a_clears;
         let v = match self.kind {
             PolicyKind::Fifo => self.list.front(),
-            PolicyKind::Lru => self.lru_victim(hw),
+            PolicyKind::Lru => self.lru_victim(&*hw),
             PolicyKind::Clock => self.clock_victim(hw),
             PolicyKind::EClock => self.eclock_victim(hw),
         }?;
-        self.list.remove(v);
+        self.remove(v);
         self.stats.evictions += 1;
         if self.stats.a_clears != clears {
             hw.end_batch();
@@ -135,11 +162,14 @@ impl Policy {
         }
         self.stats.scans += 1;
         let clears = self.stats.a_clears;
+        // The index is rebuilt in the same pass, in load order.
+        self.index.clear();
         let mut node = self.list.front();
         while let Some(f) = node {
             let a = hw.test_and_clear_accessed(f);
             self.stats.a_clears += u64::from(a);
             self.age[f] = (self.age[f] >> 1) | (u8::from(a) << 7);
+            self.index.push(f, bucket(false, self.age[f]));
             node = self.list.next_of(f);
         }
         if self.stats.a_clears != clears {
@@ -149,19 +179,26 @@ impl Policy {
 
     /// Smallest (A, age): a frame used since the last scan counts as newer
     /// than any age, so a page just loaded is not the next victim. Ties go
-    /// to the oldest load. Stops early at the first (0, 0).
-    fn lru_victim<A: AccessBits + ?Sized>(&self, hw: &A) -> Option<usize> {
-        let mut best: Option<(u16, usize)> = None;
-        for f in self.list.iter() {
-            let key = (u16::from(hw.accessed(f)) << 8) | u16::from(self.age[f]);
-            if best.is_none_or(|(k, _)| key < k) {
-                best = Some((key, f));
-                if key == 0 {
-                    break;
-                }
+    /// to the oldest load.
+    ///
+    /// The index keeps class 0 (A not seen set since the scan) by age, each
+    /// bucket in load order: the scan pushes frames in load order, and an
+    /// insert (age 0, newest load) goes to the back of bucket 0. Walk it from
+    /// the front: a frame whose A is now set moves to the back of its class-1
+    /// bucket, and the first frame with A clear is the victim. A frames are
+    /// only set between scans, so each frame moves at most once per scan,
+    /// and frames reach a class-1 bucket in the order the walk meets them,
+    /// which within one age is load order. If class 0 runs out, the victim
+    /// is the front of class 1: smallest age, oldest load.
+    fn lru_victim<A: AccessBits + ?Sized>(&mut self, hw: &A) -> Option<usize> {
+        while let Some(f) = self.index.first(0, 256) {
+            if !hw.accessed(f) {
+                return Some(f);
             }
+            self.index.remove(f);
+            self.index.push(f, bucket(true, self.age[f]));
         }
-        best.map(|(_, f)| f)
+        self.index.first(256, BUCKETS)
     }
 
     /// Second chance: at the hand, A set -> clear it and move on; A clear ->

@@ -18,6 +18,8 @@ pub struct AddressSpace {
     pub heap_start: usize,
     /// The program break: the heap is [heap_start, brk).
     pub brk: usize,
+    /// Regions with a resident limit (mm/reslimit.rs).
+    pub limits: super::reslimit::Limits,
 }
 
 impl AddressSpace {
@@ -30,6 +32,7 @@ impl AddressSpace {
             vmas: VmaSet::with_limit(abi::limits::MAX_AREAS),
             heap_start: 0,
             brk: 0,
+            limits: super::reslimit::Limits::new(),
         };
         asp.pt.map(VirtAddr(TRAMPOLINE), PhysAddr(tramp), R | X)?;
         asp.pt.map(VirtAddr(TRAPFRAME), trapframe, R | W)?;
@@ -58,6 +61,8 @@ impl AddressSpace {
     /// changing nothing, if splitting would leave too many areas.
     pub fn unmap(&mut self, start: usize, end: usize) -> Result<(), VmaError> {
         let (start, end) = self.vmas.split_for_remove(start, end)?;
+        // reslimit hook: limits on the range end before its pages go.
+        self.limits.forget(start, end);
         // One piece at a time: collecting them would allocate.
         while let Some(piece) = self.vmas.take_first_in(start, end) {
             self.discard(&piece);

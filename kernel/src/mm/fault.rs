@@ -81,7 +81,8 @@ impl Refusal {
 
 /// Resolve a fault at `va`, or say why not.
 pub fn handle(asp: &mut AddressSpace, va: usize, access: Access) -> Result<(), Refusal> {
-    let r = decide(asp, va, access);
+    // reslimit hook: makes room in a resident-limited region first.
+    let r = super::reslimit::around_fault(asp, va, |asp| decide(asp, va, access));
     if r.is_err() {
         count_fault(kind::REFUSED);
     }

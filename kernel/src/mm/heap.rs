@@ -41,10 +41,9 @@ unsafe impl GlobalAlloc for KernelHeap {
             .map_or(core::ptr::null_mut(), |p| p.as_ptr())
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: ptr came from alloc with this layout (GlobalAlloc contract).
-        self.0
-            .lock()
-            .dealloc(unsafe { NonNull::new_unchecked(ptr) }, layout)
+        // SAFETY: ptr came from alloc with this layout (GlobalAlloc
+        // contract), so it is non-null and this heap's to take back.
+        unsafe { self.0.lock().dealloc(NonNull::new_unchecked(ptr), layout) }
     }
 }
 

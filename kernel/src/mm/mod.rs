@@ -12,6 +12,7 @@ pub mod hold;
 pub mod kvm;
 pub mod pagecache;
 pub mod pagetable;
+pub mod reslimit;
 pub mod stats;
 pub mod uaccess;
 

@@ -176,13 +176,15 @@ pub fn exec(path: &[u8], argv: &[&[u8]]) -> Result<usize, ()> {
     let (sp, argv_ptr) = push_args(&mut asp, argv)?;
 
     // Commit: nothing below can fail.
+    d.satp = crate::arch::riscv::csr::make_satp(asp.pt.root().0);
     let old = p.aspace.lock().replace(asp);
     drop(old);
     let name = path.rsplit(|&c| c == b'/').next().unwrap_or(path);
     let n = name.len().min(15);
     d.name = [0; 16];
     d.name[..n].copy_from_slice(&name[..n]);
-    let tf = p.trapframe();
+    // SAFETY: exec runs in the process's own kernel thread.
+    let tf = unsafe { p.trapframe() };
     tf.epc = entry;
     tf.sp = sp;
     tf.a1 = argv_ptr;

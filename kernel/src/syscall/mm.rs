@@ -3,11 +3,12 @@
 use super::{arg, arg_int};
 use crate::mm::addr::{checked_page_round_up, PAGE_SIZE};
 use crate::mm::backing::{Backing, Vma};
-use crate::mm::{fault, stats, uaccess};
+use crate::mm::{fault, reslimit, stats, uaccess};
 use crate::proc::{self, with_aspace};
 use abi::layout::{MMAP_BASE, MMAP_TOP, STACK_GUARD};
 use abi::mman::*;
-use abi::vmstat::{PtEntry, VMCTL_COW, VMCTL_HOLD, VMCTL_UNHOLD};
+use abi::vmstat::*;
+use alloc::vec::Vec;
 use core::mem::size_of;
 use vm::{Perm, VmaFlags};
 
@@ -247,6 +248,21 @@ pub fn vmctl() -> isize {
         }
         VMCTL_HOLD => crate::mm::hold::hold(arg(1)) as isize,
         VMCTL_UNHOLD => crate::mm::hold::unhold() as isize,
+        VMCTL_POLICY => reslimit::set_policy(arg(1)),
+        VMCTL_SCAN_MS => reslimit::set_scan_ms(arg(1)),
+        VMCTL_LIMIT => with_aspace(|a| reslimit::limit(a, arg(1), arg(2), arg(3), arg(4))),
+        VMCTL_UNLIMIT => with_aspace(|a| reslimit::unlimit(a, arg(1))),
+        VMCTL_SCAN => with_aspace(|a| reslimit::scan_now(a, arg(1))),
+        VMCTL_REGION_STAT => match with_aspace(|a| reslimit::stat(a, arg(1))) {
+            Some(s) if uaccess::copy_out(arg(2), bytes_of(core::slice::from_ref(&s))).is_ok() => 0,
+            _ => -1,
+        },
+        VMCTL_EVENTS => match with_aspace(|a| reslimit::take_events(a, arg(1), arg(3))) {
+            Some(ev) if ev.is_empty() || uaccess::copy_out(arg(2), bytes_of(&ev)).is_ok() => {
+                ev.len() as isize
+            }
+            _ => -1,
+        },
         _ => -1,
     }
 }

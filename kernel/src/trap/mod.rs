@@ -111,14 +111,17 @@ pub extern "C" fn usertrap() -> ! {
     // We're in the kernel now: traps go to kerneltrap.
     csr::w_stvec(kernelvec as usize);
     let p = me();
-    p.trapframe().epc = csr::sepc();
+    // SAFETY: usertrap runs in the trapping process's own kernel thread;
+    // each use below is a short borrow.
+    unsafe { p.trapframe() }.epc = csr::sepc();
     let (scause, stval) = (csr::scause(), csr::stval());
     let mut dev = Dev::None;
     if scause == EXC_ECALL_U {
         if proc::killed() {
             proc::exit(-1);
         }
-        p.trapframe().epc += 4;
+        // SAFETY: as above.
+        unsafe { p.trapframe() }.epc += 4;
         csr::intr_on();
         crate::syscall::dispatch();
     } else if let Some(access) = fault_access(scause) {
@@ -130,7 +133,8 @@ pub extern "C" fn usertrap() -> ! {
                 p.name(),
                 access.name(),
                 stval,
-                p.trapframe().epc,
+                // SAFETY: as above.
+                unsafe { p.trapframe() }.epc,
                 why.reason()
             );
             proc::set_killed(p);
@@ -153,6 +157,8 @@ pub extern "C" fn usertrap() -> ! {
         proc::exit(-1);
     }
     if dev == Dev::Timer {
+        // reslimit hook: periodic aging scans of this process's limited regions.
+        proc::with_aspace(crate::mm::reslimit::on_timer);
         proc::yield_cpu();
     }
     usertrapret()
@@ -161,10 +167,8 @@ pub extern "C" fn usertrap() -> ! {
 /// Return to user space through the trampoline's userret.
 pub fn usertrapret() -> ! {
     let p = me();
-    let satp = {
-        let a = p.aspace.lock();
-        csr::make_satp(a.as_ref().expect("no address space").pt.root().0)
-    };
+    // SAFETY: only this process's own kernel thread reads its satp here.
+    let satp = unsafe { p.data() }.satp;
     csr::intr_off();
     // Addresses of the linker-placed trampoline symbols.
     let (tramp, uvec, uret) = (
@@ -173,7 +177,8 @@ pub fn usertrapret() -> ! {
         core::ptr::addr_of!(userret) as usize,
     );
     csr::w_stvec(TRAMPOLINE + (uvec - tramp));
-    let tf = p.trapframe();
+    // SAFETY: the process's own kernel thread, returning to user space.
+    let tf = unsafe { p.trapframe() };
     tf.kernel_satp = csr::satp();
     tf.kernel_sp = kvm::kstack_top(proc::index_of(p));
     tf.kernel_trap = usertrap as usize;

@@ -1,5 +1,5 @@
 //! The `faultline` trace format, written by the kernel (see
-//! docs/policylab.md). Line-oriented text:
+//! docs/policy-lab.md). Line-oriented text:
 //!
 //! ```text
 //! # comment (anywhere after #)

@@ -54,8 +54,8 @@ pub fn next_uses(pages: &[u32], distinct: usize) -> Vec<u32> {
 /// (never used again counts as farthest). A max-heap of (next use, page)
 /// with lazy deletion: an entry is live only while it matches the page's
 /// current next use, so each reference costs O(log n).
-pub struct Opt {
-    next: Vec<u32>,
+pub struct Opt<'a> {
+    next: &'a [u32],
     /// The current next use of each resident page; None if not resident.
     cur: Vec<Option<u32>>,
     heap: BinaryHeap<(u32, u32)>,
@@ -63,10 +63,11 @@ pub struct Opt {
     frames: usize,
 }
 
-impl Opt {
-    pub fn new(frames: usize, pages: &[u32], distinct: usize) -> Self {
+impl<'a> Opt<'a> {
+    /// `next` is [`next_uses`] of the trace to be replayed.
+    pub fn new(frames: usize, next: &'a [u32], distinct: usize) -> Self {
         Opt {
-            next: next_uses(pages, distinct),
+            next,
             cur: vec![None; distinct],
             heap: BinaryHeap::new(),
             resident: 0,
@@ -75,7 +76,7 @@ impl Opt {
     }
 }
 
-impl Cache for Opt {
+impl Cache for Opt<'_> {
     fn access(&mut self, i: usize, page: u32, _w: bool) -> bool {
         let p = page as usize;
         let nu = self.next[i];

@@ -136,13 +136,35 @@ impl RunResult {
 
 /// Replays `t` through `policy` with `frames` frames (at least 1).
 pub fn simulate(policy: PolicyName, frames: usize, t: &Trace, o: SimOptions) -> RunResult {
+    simulate_with(policy, frames, t, o, None)
+}
+
+/// [`simulate`], with OPT's [`next_uses`] of `t` if the caller has them
+/// (a sweep builds them once for every frame count).
+pub fn simulate_with(
+    policy: PolicyName,
+    frames: usize,
+    t: &Trace,
+    o: SimOptions,
+    next: Option<&[u32]>,
+) -> RunResult {
     let scan_every = o.scan_every(frames);
     assert!(frames > 0 && scan_every > 0, "checked by the caller");
     let n = t.distinct;
     let faults = match policy {
         PolicyName::Kernel(k) => replay(&mut vm::Vm::new(k, frames, n, scan_every), t),
         PolicyName::LruExact => replay(&mut exact::LruExact::new(frames, n), t),
-        PolicyName::Opt => replay(&mut exact::Opt::new(frames, &t.pages, n), t),
+        PolicyName::Opt => {
+            let own;
+            let next = match next {
+                Some(v) => v,
+                None => {
+                    own = next_uses(&t.pages, n);
+                    &own
+                }
+            };
+            replay(&mut exact::Opt::new(frames, next, n), t)
+        }
         PolicyName::Arc => replay(&mut arc::Arc::new(frames, n), t),
         PolicyName::Sieve => replay(&mut sieve::Sieve::new(frames, n), t),
         PolicyName::S3Fifo => replay(&mut s3fifo::S3Fifo::new(frames, n), t),

@@ -156,7 +156,10 @@ fn areaheapfull() -> TestResult {
         }
         counts.push(u32::from_le_bytes(b) as usize);
     }
-    // The kernel still answers while the heap is full.
+    // The kernel still answers while the heap is full: a fork works, or
+    // fails with -1 when its copy of our areas would eat into the heap's
+    // reserve (which of the two depends on how close to the reserve the
+    // children stopped: on one hart always the second).
     let alive = process::spawn_wait(|| 0);
     let _ = fs::close(gw);
     let _ = fs::close(r);
@@ -180,7 +183,14 @@ fn areaheapfull() -> TestResult {
         MAX_AREAS,
         &counts[..4.min(counts.len())]
     );
-    ensure_eq!(alive, Ok(0), "fork while the heap was full");
+    ensure!(
+        matches!(alive, Ok(0) | Err(ulib::Error::Sys("fork"))),
+        "fork while the heap was full: got {:?}, want Ok(0) or -1",
+        alive
+    );
+    // With the children gone, the heap is back: fork works.
+    let again = process::spawn_wait(|| 0);
+    ensure_eq!(again, Ok(0), "fork after the children exited");
     let after = free_frames()?;
     ensure!(after >= before, "{} frames lost", before - after);
     Ok(())

@@ -38,13 +38,4 @@ pub fn sbrk_raw(n: usize, typ: usize) -> isize {
     unsafe { sys::syscall(abi::syscall::SYS_SBRK, [n, typ, 0, 0, 0, 0]) }
 }
 
-pub fn rd8(addr: usize) -> u8 {
-    // SAFETY: addresses of mappings the test made, which no Rust reference
-    // covers; volatile so the access happens.
-    unsafe { core::ptr::read_volatile(addr as *const u8) }
-}
-
-pub fn wr8(addr: usize, v: u8) {
-    // SAFETY: as in `rd8`.
-    unsafe { core::ptr::write_volatile(addr as *mut u8, v) }
-}
+pub use ulib::probe::{rd8, wr8};
