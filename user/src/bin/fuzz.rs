@@ -590,12 +590,12 @@ fn one_call(r: &mut Rng, buf: usize, play: usize) {
             )
         }
         27 => (SYS_PROCS, [addr(r, buf), len(r), 0, 0, 0, 0]),
-        // vmctl: only operations that change nothing (no COW switch, no
-        // frame holding).
+        // vmctl: only numbers that are no operation (the real ones switch
+        // COW, hold frames, or change the replacement policy for everyone).
         28 if r.chance(90) => (
             SYS_VMCTL,
             [
-                [0, 4, 99, usize::MAX][r.below(4)],
+                [0, 99, 1000, usize::MAX][r.below(4)],
                 r.next() as usize,
                 0,
                 0,
