@@ -305,6 +305,22 @@ fn fill_buffer(r: &mut Rng, buf: usize) {
     }
 }
 
+/// A fresh copy of one of the worker's own names (no ".."), for calls that
+/// may write a file. Buffer garbage can spell any path (a directory read
+/// into the buffer holds every name in it), and xv6 lets anyone truncate or
+/// write a running program's file: a worker that opened `/fuzz` or `/init`
+/// for writing would take the test down with it (it did: the parent's
+/// later text pages came from the truncated file).
+fn own_name(r: &mut Rng, buf: usize) -> usize {
+    let names: [&[u8]; 6] = [b"a\0", b"b\0", b"c\0", b"d\0", b"a/x\0", b"dd/ee/ff\0"];
+    let at = buf + 2560;
+    for (i, &c) in names[r.below(names.len())].iter().enumerate() {
+        // SAFETY: inside the worker's buffer.
+        unsafe { core::ptr::write_volatile((at + i) as *mut u8, c) };
+    }
+    at
+}
+
 /// An adversarial user address.
 fn addr(r: &mut Rng, buf: usize) -> usize {
     let end = buf + BUF_PAGES * PG;
@@ -504,16 +520,23 @@ fn one_call(r: &mut Rng, buf: usize, play: usize) {
                 O_CREATE | O_TRUNC | O_WRONLY,
                 -1,
             ];
-            (
-                SYS_OPEN,
-                [a(r), flags[r.below(flags.len())] as usize, 0, 0, 0, 0],
-            )
+            let f = flags[r.below(flags.len())];
+            // Any path may be opened to read; one that can write names only
+            // the worker's own files (see `own_name`).
+            let path = if f == O_RDONLY {
+                a(r)
+            } else {
+                own_name(r, buf)
+            };
+            (SYS_OPEN, [path, f as usize, 0, 0, 0, 0])
         }
         15 => (SYS_WRITE, [fd(r), addr(r, buf), len(r), 0, 0, 0]),
         // Majors 2 and up only: a console device would be read and block.
         16 => (SYS_MKNOD, [a(r), 2 + r.below(20), r.below(4), 0, 0, 0]),
         17 => (SYS_UNLINK, [a(r), 0, 0, 0, 0, 0]),
-        18 => (SYS_LINK, [a(r), a(r), 0, 0, 0, 0]),
+        // The old name is the worker's own: a link to any file from a name
+        // the worker may write through would let it write that file.
+        18 => (SYS_LINK, [own_name(r, buf), a(r), 0, 0, 0, 0]),
         19 => (SYS_MKDIR, [a(r), 0, 0, 0, 0, 0]),
         20 => (SYS_CLOSE, [fd(r), 0, 0, 0, 0, 0]),
         21 | 22 => {
@@ -567,12 +590,12 @@ fn one_call(r: &mut Rng, buf: usize, play: usize) {
             )
         }
         27 => (SYS_PROCS, [addr(r, buf), len(r), 0, 0, 0, 0]),
-        // vmctl: only operations that change nothing (no COW switch, no
-        // frame holding).
+        // vmctl: only numbers that are no operation (the real ones switch
+        // COW, hold frames, or change the replacement policy for everyone).
         28 if r.chance(90) => (
             SYS_VMCTL,
             [
-                [0, 4, 99, usize::MAX][r.below(4)],
+                [0, 99, 1000, usize::MAX][r.below(4)],
                 r.next() as usize,
                 0,
                 0,
