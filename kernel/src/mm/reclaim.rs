@@ -178,6 +178,9 @@ pub fn reclaim_from(
     others: bool,
 ) -> usize {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
+    if super::hold::active() {
+        return 0;
+    }
     let mut freed = 0;
     // Clock needs two sweeps to evict a page that was used: one to clear
     // its A bit, one to find it still clear.
@@ -445,7 +448,7 @@ fn evict(asp: &mut AddressSpace, victims: &mut Vec<Victim>) -> usize {
 /// pick an out-of-memory victim. true: try the allocation again; false:
 /// give up (the caller fails, or is the victim itself).
 pub fn out_of_memory(asp: &mut AddressSpace, tries: usize) -> bool {
-    if proc::killed() {
+    if proc::killed() || super::hold::active() {
         return false;
     }
     let others = swap::slot_counts().0 > 0;
