@@ -12,6 +12,17 @@ pub fn apply_options() {
     for opt in args.split("--").next().unwrap_or("").split_whitespace() {
         match opt.split_once('=') {
             Some(("cow", v)) => crate::mm::fork::set_cow(v != "0"),
+            Some(("policy", v)) => {
+                if !crate::mm::reslimit::set_policy_name(v) {
+                    crate::println!("bootargs: unknown policy {v} (fifo, lru, clock, eclock)");
+                }
+            }
+            Some(("scan_ms", v)) => match v.parse::<usize>() {
+                Ok(ms) if ms < usize::MAX => {
+                    crate::mm::reslimit::set_scan_ms(ms);
+                }
+                _ => crate::println!("bootargs: bad scan_ms {v}"),
+            },
             _ => crate::println!("bootargs: unknown option {opt}"),
         }
     }

@@ -3,6 +3,7 @@
 //! which calls `kmain`; that hart sets everything up and starts the others.
 #![no_std]
 #![no_main]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 extern crate alloc;
 

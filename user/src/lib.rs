@@ -5,6 +5,7 @@
 //! - [`process`]: fork, exit, wait, exec, kill, sbrk, ...
 //! - [`mem`]: mmap, munmap, mprotect.
 //! - [`vm`]: vmstat, ptdump, procs, vmctl.
+//! - [`reslimit`]: regions with a resident limit, for replacement experiments.
 //! - [`io`]: `print!`-family macros (one write per call), line input.
 //! - [`test`]: the PASS/FAIL test harness.
 //! - [`rt`]: `entry!` and program start; the panic handler.
@@ -22,7 +23,9 @@ pub mod fs;
 mod heap;
 pub mod io;
 pub mod mem;
+pub mod probe;
 pub mod process;
+pub mod reslimit;
 pub mod rt;
 pub mod sys;
 pub mod test;

@@ -15,15 +15,24 @@ use core::sync::atomic::{AtomicBool, Ordering};
 #[macro_export]
 macro_rules! entry {
     ($main:path) => {
+        /// The program's entry point.
+        ///
+        /// # Safety
+        /// Only exec calls it, with its argc and argv.
         #[no_mangle]
-        pub extern "C" fn _start(argc: usize, argv: *const *const u8) -> ! {
-            $crate::rt::start(argc, argv, $main)
+        pub unsafe extern "C" fn _start(argc: usize, argv: *const *const u8) -> ! {
+            // SAFETY: exec calls _start with its argc and argv.
+            unsafe { $crate::rt::start(argc, argv, $main) }
         }
     };
 }
 
 /// Collects the arguments and runs `main`; never returns.
-pub fn start(argc: usize, argv: *const *const u8, main: fn(&[&str]) -> i32) -> ! {
+///
+/// # Safety
+/// `argv` is null or holds `argc` pointers to NUL-terminated strings that
+/// live, unchanged, for the whole run (as exec leaves them on the stack).
+pub unsafe fn start(argc: usize, argv: *const *const u8, main: fn(&[&str]) -> i32) -> ! {
     // The arguments live on the initial stack for the whole run, so the
     // strings are 'static; the array of them lives in this frame, which
     // never returns. No allocation: a program must start even when memory

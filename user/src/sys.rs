@@ -278,3 +278,12 @@ pub fn vmctl(op: usize, arg: usize) -> isize {
     // SAFETY: no pointer arguments.
     unsafe { syscall(SYS_VMCTL, [op, arg, 0, 0, 0, 0]) }
 }
+
+/// `vmctl` with up to four arguments (the resident-limit operations).
+///
+/// # Safety
+/// Operations that take a buffer write to it (see `abi::vmstat::VMCTL_*`).
+pub unsafe fn vmctl4(op: usize, a: usize, b: usize, c: usize, d: usize) -> isize {
+    // SAFETY: per the caller.
+    unsafe { syscall(SYS_VMCTL, [op, a, b, c, d, 0]) }
+}

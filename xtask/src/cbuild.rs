@@ -362,7 +362,73 @@ pub fn build_c_programs(root: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, Str
         check_layout(&bytes).map_err(|e| format!("{}: {e}", elf.display()))?;
         elfs.push(elf);
     }
+    // Programs linked as xv6's Makefile links forktest: `ld -N` puts text
+    // and data in one segment that starts in the file right after the
+    // headers, not on a page boundary. exec must run these too.
+    for src in program_sources(&cdir.join(LDN_DIR))? {
+        let stem = program_name(&src)?;
+        let o = obj.join(format!("{stem}.o"));
+        compile(&src, &o, &include, &[])?;
+        let elf = out_dir.join(stem);
+        let mut cmd = Command::new(LD);
+        cmd.args([
+            "-z",
+            "max-page-size=4096",
+            "-N",
+            "-e",
+            "start",
+            "-Ttext",
+            "0",
+        ])
+        .arg("-o")
+        .arg(&elf)
+        .arg(&o)
+        .args(&lib_objs);
+        run(&mut cmd)?;
+        let bytes = fs::read(&elf).map_err(|e| format!("reading {}: {e}", elf.display()))?;
+        check_ldn_layout(&bytes).map_err(|e| format!("{}: {e}", elf.display()))?;
+        elfs.push(elf);
+    }
+    elfs.sort();
     Ok(elfs)
+}
+
+/// The linker xv6's Makefile calls for forktest.
+const LD: &str = "riscv64-unknown-elf-ld";
+
+/// `user/c/LDN_DIR/*.c` are linked with `ld -N`, like xv6's forktest.
+pub const LDN_DIR: &str = "ldn";
+
+/// Checks that an `ld -N` program has the layout that makes it a test of
+/// exec: loadable segments at page-aligned addresses (all xv6 requires), at
+/// least one of them at a file offset that is not congruent to its address
+/// modulo the page size. Returns the entry.
+fn check_ldn_layout(elf: &[u8]) -> Result<u64, String> {
+    let rd = |o: usize, n: usize| -> Result<u64, String> {
+        let b = elf.get(o..o + n).ok_or("truncated ELF file")?;
+        Ok(b.iter().rev().fold(0, |a, &x| a << 8 | x as u64))
+    };
+    let (phoff, phentsize, phnum) = (
+        rd(32, 8)? as usize,
+        rd(54, 2)? as usize,
+        rd(56, 2)? as usize,
+    );
+    let mut skewed = false;
+    for i in 0..phnum {
+        let ph = phoff + i * phentsize;
+        if rd(ph, 4)? != 1 {
+            continue;
+        }
+        let (offset, vaddr) = (rd(ph + 8, 8)?, rd(ph + 16, 8)?);
+        if vaddr % PAGE != 0 {
+            return Err(format!("segment address {vaddr:#x} is not page aligned"));
+        }
+        skewed |= offset % PAGE != vaddr % PAGE;
+    }
+    if !skewed {
+        return Err("no segment at a file offset off the page grid (not an ld -N layout)".into());
+    }
+    rd(24, 8)
 }
 
 /// Fails with the install hint if the cross compiler cannot be run.
@@ -681,9 +747,18 @@ mod tests {
         for want in ["ctest", "forktest", "hello"] {
             assert!(names.contains(&want), "{want} not built: {names:?}");
         }
+        assert!(names.contains(&"execldn"), "execldn not built: {names:?}");
         for elf in &elfs {
             assert_eq!(elf.parent(), Some(out.as_path()));
-            let entry = check_layout(&fs::read(elf).unwrap()).unwrap();
+            let bytes = fs::read(elf).unwrap();
+            let entry = if elf.ends_with("execldn") {
+                // Linked like xv6's forktest: one segment at file offset 0xb0.
+                let entry = check_ldn_layout(&bytes).unwrap();
+                assert!(check_layout(&bytes).is_err());
+                entry
+            } else {
+                check_layout(&bytes).unwrap()
+            };
             // The entry point is the library's start(), as in xv6.
             let nm = Command::new("riscv64-unknown-elf-nm").arg(elf).output();
             if let Ok(nm) = nm {

@@ -2,12 +2,12 @@
 //! This file only dispatches; each command lives in its own module.
 
 mod bench;
+use xv6img::{fsck, mkfs, read as fsread};
 mod builder;
 mod cbuild;
-mod fsck;
-mod fsread;
-mod mkfs;
+mod policycheck;
 mod prereq;
+mod profile;
 mod qemu;
 mod sim;
 mod suites;
@@ -29,9 +29,13 @@ usage: cargo xtask <command> [options]
                           build, then boot QEMU (default: 3 harts, 128M,
                           target/fs.img). With `-- PROG ARGS` init runs PROG
                           once and xtask exits with its status.
-  test [--no-host] [--list] [SUITE...]
+  test [--no-host] [--stress] [--smp N] [--list] [SUITE...]
                           host unit tests, build, in-QEMU suites
+                          (--stress: hunt races longer)
   bench                   instruction counts and wall time of /bench
+  profile [ROW]           trace every instruction of `bench ROW` (default
+                          fault/anon) and show the kernel's cost per trap,
+                          by function and instruction class
   sim [options]           the policy lab: replay a page-reference trace
                           through the kernel's replacement policies, exact
                           LRU, OPT and others; sweeps, --svg plots,
@@ -41,6 +45,8 @@ usage: cargo xtask <command> [options]
                           4000 blocks, 200 inodes); --add puts a file or a
                           directory tree in /
   fsck IMAGE [--ls]       check an image's consistency (and list its files)
+  fsget IMAGE PATH OUT    copy file PATH off an xv6 image to OUT on the host
+                          (e.g. a trace that `refs --trace` recorded)
   usys                    print the generated system-call stubs (usys.S)
 ";
 
@@ -228,6 +234,22 @@ fn cmd_fsck(args: &[String]) -> i32 {
     }
 }
 
+fn cmd_fsget(args: &[String]) -> i32 {
+    let [image, path, out] = args else {
+        eprintln!("usage: cargo xtask fsget IMAGE PATH OUT\n\n{USAGE}");
+        return 2;
+    };
+    let path = if path.starts_with('/') {
+        path.clone()
+    } else {
+        format!("/{path}")
+    };
+    let data = policycheck::get(Path::new(image), &path).unwrap_or_else(|e| die(e));
+    std::fs::write(out, &data).unwrap_or_else(|e| die(format!("{out}: {e}")));
+    eprintln!("xtask: {image}:{path} -> {out} ({} bytes)", data.len());
+    0
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = args.first() else {
@@ -244,11 +266,13 @@ fn main() {
         "test" => test::main(&root(), rest),
         "bench" => bench::main(&root(), rest),
         "sim" => sim::main(&root(), rest),
+        "profile" => profile::main(&root(), rest),
         "mkfs" => {
             cmd_mkfs(rest);
             0
         }
         "fsck" => cmd_fsck(rest),
+        "fsget" => cmd_fsget(rest),
         "usys" => {
             print!("{}", cbuild::gen_usys());
             0

@@ -42,7 +42,19 @@ pub struct Suite {
     /// Arguments under `cargo xtask test --stress` (same program, a longer
     /// run); empty: `argv` as usual.
     pub stress_argv: &'static [&'static str],
+    /// Wall-clock limit under `--stress` if `stress_argv` is set; 0: `timeout_s`.
+    pub stress_timeout_s: u64,
+    /// Whether fsck finding problems in the image the suite leaves behind
+    /// fails the suite (otherwise it is a note).
+    pub fsck_must_pass: bool,
+    /// Checks run on the host against the disk image the boot left behind
+    /// (name, Ok(detail) or Err(why)); each counts as one test.
+    pub host_check: Option<HostCheck>,
 }
+
+/// See [`Suite::host_check`]: (disk image, scratch directory).
+pub type HostCheck =
+    fn(&std::path::Path, &std::path::Path) -> Vec<(String, Result<String, String>)>;
 
 impl Suite {
     pub const DEFAULT: Suite = Suite {
@@ -55,6 +67,9 @@ impl Suite {
         output: Output::PassFail,
         default: true,
         stress_argv: &[],
+        stress_timeout_s: 0,
+        fsck_must_pass: false,
+        host_check: None,
     };
 
     /// The path init will exec, as the image must hold it.
@@ -73,7 +88,9 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "usertests",
         argv: &["usertests"],
-        timeout_s: 300,
+        // About 100 s on an idle 2-core machine, most of it diskfull
+        // filling the disk; several times that when the machine is busy.
+        timeout_s: 900,
         ..Suite::DEFAULT
     },
     // Tests of the C runtime and the system calls it wraps (user/c/ctest.c).
@@ -121,6 +138,43 @@ pub const SUITES: &[Suite] = &[
         name: "mmaptests",
         argv: &["mmaptests"],
         timeout_s: 180,
+        ..Suite::DEFAULT
+    },
+    // Bad input from user programs and xv6 compatibility (issue 7):
+    // user/src/bin/hardtests.
+    Suite {
+        name: "hardtests",
+        argv: &["hardtests"],
+        timeout_s: 240,
+        fsck_must_pass: true,
+        ..Suite::DEFAULT
+    },
+    // The system-call fuzzer (user/src/bin/fuzz.rs): ROUNDS, CALLS per
+    // worker, SEED. A short run by default, a long one with --stress.
+    Suite {
+        name: "fuzz",
+        argv: &["fuzz", "4", "400", "1"],
+        timeout_s: 240,
+        stress_argv: &["fuzz", "40", "3000", "7"],
+        stress_timeout_s: 3600,
+        fsck_must_pass: true,
+        ..Suite::DEFAULT
+    },
+    // Page replacement in resident-limited regions (user/src/bin/policytests.rs);
+    // afterwards the host replays the traces it recorded (xtask/src/policycheck.rs).
+    Suite {
+        name: "policytests",
+        argv: &["policytests"],
+        // About 30 s on an idle machine; faults read and write the disk.
+        timeout_s: 300,
+        host_check: Some(crate::policycheck::check),
+        ..Suite::DEFAULT
+    },
+    // The boot options reach the kernel.
+    Suite {
+        name: "policytests-kopt",
+        argv: &["policytests", "--boot", "eclock", "30"],
+        kopts: &["policy=eclock", "scan_ms=30"],
         ..Suite::DEFAULT
     },
 ];

@@ -204,12 +204,12 @@ fn host_tests(root: &Path, stress: bool) -> Totals {
     t
 }
 
-fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool) -> Totals {
+fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool, smp: Option<u32>) -> Totals {
     let prog = s.program_path();
-    let argv = if stress && !s.stress_argv.is_empty() {
-        s.stress_argv
+    let (argv, timeout_s) = if stress && !s.stress_argv.is_empty() {
+        (s.stress_argv, s.stress_timeout_s.max(s.timeout_s))
     } else {
-        s.argv
+        (s.argv, s.timeout_s)
     };
     println!("==> suite {}: {}", s.name, argv.join(" "));
     let present = FsImage::new(&b.image).and_then(|fs| fs.lookup(&prog));
@@ -245,7 +245,7 @@ fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool) -> Totals {
         };
     }
     let mut m = Machine::new(b.kernel.clone(), disk);
-    m.smp = s.smp;
+    m.smp = smp.unwrap_or(s.smp);
     m.mem = s.mem.to_string();
     m.bootargs = match qemu::bootargs(s.kopts, argv) {
         Ok(a) => a,
@@ -258,7 +258,7 @@ fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool) -> Totals {
         }
     };
     println!("    {}", m.display());
-    let r = match qemu::run_captured(m.command(), Some(Duration::from_secs(s.timeout_s)), true) {
+    let r = match qemu::run_captured(m.command(), Some(Duration::from_secs(timeout_s)), true) {
         Ok(r) => r,
         Err(e) => {
             println!("FAIL {}: {e}", s.name);
@@ -269,7 +269,30 @@ fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool) -> Totals {
         }
     };
     let tally = parse_output(&r.stdout, s.output, s.name);
-    let (tot, mut why) = judge(&tally, r.code, r.timed_out, s.timeout_s);
+    let (mut tot, mut why) = judge(&tally, r.code, r.timed_out, timeout_s);
+    let problems = fsck_problems(&m.disk);
+    if s.fsck_must_pass && !problems.is_empty() {
+        tot.failed += 1;
+        why.push(format!(
+            "fsck finds {} problems, first: {}",
+            problems.len(),
+            problems[0]
+        ));
+    }
+    let mut host_failures = Vec::new();
+    for (name, res) in s.host_check.map(|f| f(&m.disk, &dir)).unwrap_or_default() {
+        match res {
+            Ok(detail) => {
+                println!("PASS {name} ({detail})");
+                tot.passed += 1;
+            }
+            Err(e) => {
+                println!("FAIL {name}: {e}");
+                host_failures.push(format!("FAIL {name}: {e}"));
+                tot.failed += 1;
+            }
+        }
+    }
     // QEMU's own complaints (bad option, missing file) explain a failed boot.
     if let Some(l) = r.stderr.lines().find(|l| !l.trim().is_empty()) {
         if !why.is_empty() {
@@ -288,23 +311,29 @@ fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool) -> Totals {
             format!(" ({})", why.join("; "))
         }
     );
-    for f in &tally.failures {
+    for f in tally.failures.iter().chain(&host_failures) {
         println!("    {f}");
     }
-    fsck_note(&m.disk);
+    if !s.fsck_must_pass {
+        fsck_note(&m.disk, &problems);
+    }
     tot
 }
 
-/// Checks the image the suite left behind; a note for whoever works on
-/// the file system, not a test failure (a suite may stop mid-operation).
-fn fsck_note(disk: &Path) {
-    let Ok(data) = std::fs::read(disk) else {
-        return;
-    };
-    let problems = match FsImage::new(&data) {
-        Ok(fs) => crate::fsck::check(&fs),
-        Err(e) => vec![e],
-    };
+/// What fsck finds wrong with the image a suite left behind.
+fn fsck_problems(disk: &Path) -> Vec<String> {
+    match std::fs::read(disk) {
+        Ok(data) => match FsImage::new(&data) {
+            Ok(fs) => crate::fsck::check(&fs),
+            Err(e) => vec![e],
+        },
+        Err(e) => vec![format!("reading {}: {e}", disk.display())],
+    }
+}
+
+/// For most suites fsck's findings are a note for whoever works on the
+/// file system, not a test failure (a suite may stop mid-operation).
+fn fsck_note(disk: &Path, problems: &[String]) {
     if !problems.is_empty() {
         let d = disk.display();
         println!(
@@ -315,17 +344,26 @@ fn fsck_note(disk: &Path) {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask test [--no-host] [--stress] [--list] [SUITE...]";
+const USAGE: &str = "usage: cargo xtask test [--no-host] [--stress] [--smp N] [--list] [SUITE...]";
 
 /// Runs the tests; returns the process exit status.
 pub fn main(root: &Path, args: &[String]) -> i32 {
     let mut host = true;
     let mut stress = false;
     let mut names: Vec<&str> = Vec::new();
-    for a in args {
+    let mut smp: Option<u32> = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
         match a.as_str() {
             "--no-host" => host = false,
             "--stress" => stress = true,
+            "--smp" => match it.next().and_then(|n| n.parse().ok()) {
+                Some(n @ 1..=8) => smp = Some(n),
+                _ => {
+                    eprintln!("xtask test: --smp needs 1 to 8\n{USAGE}");
+                    return 2;
+                }
+            },
             "--list" => {
                 for s in suites::SUITES {
                     println!(
@@ -377,7 +415,7 @@ pub fn main(root: &Path, args: &[String]) -> i32 {
     match built {
         Ok(b) => {
             for s in selected {
-                total += run_suite(root, &b, s, stress);
+                total += run_suite(root, &b, s, stress, smp);
             }
         }
         Err(e) => {

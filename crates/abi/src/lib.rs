@@ -5,6 +5,7 @@
 //! must not change: C programs built against xv6's `user.h` depend on it.
 //! faultline's own calls start at 40.
 #![no_std]
+#![forbid(unsafe_code)]
 
 pub mod fs;
 pub mod layout;
@@ -52,6 +53,12 @@ pub mod limits {
     pub const NOFILE: usize = 16;
     /// Processes in the system.
     pub const NPROC: usize = 64;
+    /// Most areas (VMAs) one process may have, as Linux's max_map_count.
+    /// mmap, mprotect, munmap and sbrk return -1 rather than go past it.
+    /// Each area costs the kernel heap some 100 bytes, so 64 processes at
+    /// the limit fit the 8 MiB heap; the heap's headroom check (kernel
+    /// `mm/heap.rs`) catches what is left.
+    pub const MAX_AREAS: usize = 1024;
 }
 
 /// A process's state as `SYS_PROCS` reports it.

@@ -52,7 +52,18 @@ pub struct VmStat {
     pub swap_outs: u64,
     /// Copy-on-write fork enabled (1) or eager copy (0).
     pub cow_enabled: u64,
-    pub _reserved: [u64; 7],
+    /// The replacement policy new resident-limited regions follow:
+    /// [`POLICY_NAMES`]`[policy - 1]`.
+    pub policy: u64,
+    /// Pages evicted from resident-limited regions, by every policy.
+    pub policy_evictions: u64,
+    /// LRU aging scans done over resident-limited regions.
+    pub policy_scans: u64,
+    /// A bits found set and cleared by scans and clock hands.
+    pub policy_a_clears: u64,
+    /// Milliseconds between two timer-driven aging scans (0: off).
+    pub scan_ms: u64,
+    pub _reserved: [u64; 2],
 }
 
 /// One mapping, as `SYS_PTDUMP` reports it.
@@ -81,3 +92,70 @@ pub const PTE_SHARED: u64 = 1 << 9;
 /// `SYS_VMCTL` operations.
 /// Choose fork's strategy: arg 1 = copy-on-write, 0 = eager copy.
 pub const VMCTL_COW: usize = 1;
+/// Test hook: take free frames away until only `arg` remain free (or none
+/// are left), so tests can run a call with exactly N free frames. Returns
+/// how many frames are now held. The frames stay held until
+/// [`VMCTL_UNHOLD`], by whichever process calls it.
+pub const VMCTL_HOLD: usize = 2;
+/// Test hook: give back every frame [`VMCTL_HOLD`] took; returns how many.
+pub const VMCTL_UNHOLD: usize = 3;
+/// Set the global replacement policy: arg = policy number (1-based index
+/// into [`POLICY_NAMES`]), or 0 to only ask. Returns the previous number.
+/// Regions that follow the global policy switch at their next fault or scan.
+pub const VMCTL_POLICY: usize = 4;
+/// Set the aging-scan interval in ms (0 = no timer scans); `usize::MAX`
+/// only asks. Returns the previous interval.
+pub const VMCTL_SCAN_MS: usize = 5;
+/// Give the region [a1, a1 + a2) a resident limit of a3 frames. a4: the
+/// policy number in the low 4 bits (0 = follow the global policy) and the
+/// `LIMIT_*` flags. The range must lie in one file-backed area. See
+/// docs/replacement.md.
+pub const VMCTL_LIMIT: usize = 6;
+/// Drop the resident limit of the region that starts at a1.
+pub const VMCTL_UNLIMIT: usize = 7;
+/// Copy the [`RegionStat`] of the region that starts at a1 to a2.
+pub const VMCTL_REGION_STAT: usize = 8;
+/// Run one aging scan over the region that starts at a1 now.
+pub const VMCTL_SCAN: usize = 9;
+/// Move up to a3 recorded events of the region at a1 into the u64 array at
+/// a2 (see [`event`]); returns how many.
+pub const VMCTL_EVENTS: usize = 10;
+
+/// The policy names, numbered from 1 in vmctl and vmstat.
+pub const POLICY_NAMES: [&str; 4] = ["fifo", "lru", "clock", "eclock"];
+
+/// `VMCTL_LIMIT` flag: no timer scans for this region; only `VMCTL_SCAN`.
+pub const LIMIT_MANUAL_SCAN: usize = 1 << 4;
+/// `VMCTL_LIMIT` flag: record faults and evictions for `VMCTL_EVENTS`.
+pub const LIMIT_TRACE: usize = 1 << 5;
+
+/// Recorded region events: `vpn << 1 | kind`.
+pub mod event {
+    pub const FAULT: u64 = 0;
+    pub const EVICT: u64 = 1;
+    /// Events a region keeps until they are read; later ones are counted
+    /// in `RegionStat::events_lost`.
+    pub const CAPACITY: usize = 1024;
+}
+
+/// What `VMCTL_REGION_STAT` reports about one resident-limited region.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RegionStat {
+    pub start: u64,
+    pub end: u64,
+    pub limit: u64,
+    pub resident: u64,
+    /// Page-ins: faults that made a page of the region present.
+    pub faults: u64,
+    pub evictions: u64,
+    /// Dirty shared pages written to the file on eviction.
+    pub writebacks: u64,
+    pub scans: u64,
+    pub a_clears: u64,
+    /// Faults that found no evictable page and went over the limit.
+    pub over_limit: u64,
+    pub events_lost: u64,
+    /// Policy number (see [`POLICY_NAMES`]).
+    pub policy: u64,
+}

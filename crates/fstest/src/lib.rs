@@ -34,8 +34,6 @@ mod sync;
 #[path = "../../../kernel/src/fs/mod.rs"]
 mod fs;
 
-mod fsck;
 mod isolate;
-mod mkfs;
 mod scenarios;
 mod tests;

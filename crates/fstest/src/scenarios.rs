@@ -12,9 +12,11 @@ pub mod xv6img;
 
 use crate::drivers::virtio_blk::{lock, DISK, SCRATCH_DEV};
 use crate::fs::{self, bio, ops, FsError, Inode, IoDst, IoSrc};
-use crate::fsck::{fsck, Report};
-use crate::mkfs::Img;
+use ::xv6img::mkfs::{Mkfs, Params};
+use ::xv6img::FsImage;
 use abi::fcntl::*;
+use abi::fs::ROOTINO;
+use std::collections::BTreeMap;
 
 /// Put `image` in the disk and forget what the buffer cache holds of the
 /// old one. Call with no file-system call in progress and no buffer held,
@@ -31,12 +33,57 @@ pub fn insert_disk(image: Vec<u8>) {
 
 /// A fresh file system of `size` blocks with `files` in the root, mounted.
 pub fn setup(size: u32, ninodes: u32, nlog: u32, files: &[(&str, &[u8])]) {
-    let mut img = Img::new(size, ninodes, nlog);
+    let mut img = Mkfs::new(Params {
+        size,
+        ninodes,
+        nlog,
+    })
+    .expect("mkfs parameters");
     for (n, d) in files {
-        img.add_file(n, d);
+        img.add_file(ROOTINO, n, d).expect("mkfs add_file");
     }
     insert_disk(img.finish());
     fs::init();
+}
+
+/// What fsck found on a disk (xv6img's checker, the one `cargo xtask
+/// fsck` uses), with the contents of every file.
+pub struct Report {
+    /// Inconsistencies (orphans not included).
+    pub errors: Vec<String>,
+    /// Allocated inodes no directory reaches (legal after a crash with
+    /// open unlinked files).
+    pub orphans: usize,
+    /// Path ("/d/f") to contents of every regular file.
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+/// fsck an image; a log that still holds blocks is an error (the tests
+/// check after recovery or with no transaction in flight).
+pub fn fsck(d: &[u8]) -> Report {
+    let fs = match FsImage::new(d) {
+        Ok(fs) => fs,
+        Err(e) => {
+            return Report {
+                errors: vec![e],
+                orphans: 0,
+                files: BTreeMap::new(),
+            }
+        }
+    };
+    let r = ::xv6img::fsck::report(&fs);
+    for (inum, typ) in &r.orphans {
+        println!("fsck: orphan inode {inum} (type {typ})");
+    }
+    let mut errors = r.problems.clone();
+    if r.log_pending != 0 {
+        errors.push(format!("log header n = {}", r.log_pending));
+    }
+    Report {
+        errors,
+        orphans: r.orphans.len(),
+        files: r.files(&fs),
+    }
 }
 
 /// fsck the disk as it is now; any error fails the test.
@@ -52,7 +99,9 @@ pub fn check_disk() -> Report {
 
 /// Free blocks on disk (what's committed; the log is empty between calls).
 pub fn free_blocks() -> usize {
-    crate::mkfs::free_blocks(&lock(&DISK))
+    let d = lock(&DISK);
+    let fs = FsImage::new(&d).expect("superblock");
+    (0..fs.sb.size).filter(|&b| !fs.block_in_use(b)).count()
 }
 
 /// `n` bytes of a pattern that differs with `seed` and from block to block.

@@ -1,10 +1,13 @@
 //! Virtual-memory logic that needs no hardware, so it can be unit-tested on
 //! the host: the per-address-space set of areas ([`VmaSet`]) and an Sv39
-//! page-table walker over an abstract physical memory ([`pte`]).
+//! page-table walker over an abstract physical memory ([`pte`]), and what
+//! evicting a page means ([`evict`]).
 #![no_std]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 
+pub mod evict;
 pub mod pte;
 mod vma;
 

@@ -177,4 +177,7 @@ pub enum VmaError {
     Unaligned,
     /// The range (or the resulting area) would have no bytes.
     Empty,
+    /// The set would hold more areas than its limit (see
+    /// [`VmaSet::with_limit`]).
+    TooMany,
 }

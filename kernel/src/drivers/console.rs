@@ -4,7 +4,7 @@
 use super::uart;
 use crate::fs::{IoDst, IoSrc};
 use crate::proc;
-use crate::sync::SpinLock;
+use crate::sync::{SleepLock, SpinLock};
 use core::fmt::{self, Write};
 
 const INPUT_BUF: usize = 128;
@@ -28,8 +28,9 @@ static INPUT: SpinLock<Input> = SpinLock::new(
         e: 0,
     },
 );
-/// Serialises output so lines from different harts don't interleave.
-static OUTPUT: SpinLock<()> = SpinLock::new("print", ());
+/// Serialises user writes to the console, so one call's bytes come out
+/// together even when the transmit ring fills and the writer sleeps.
+static WRITER: SleepLock<()> = SleepLock::new("console write", ());
 
 const fn ctrl(c: u8) -> u8 {
     c - b'@'
@@ -37,6 +38,7 @@ const fn ctrl(c: u8) -> u8 {
 const BACKSPACE: u8 = 0x08;
 const DEL: u8 = 0x7f;
 
+/// Synchronous output of one byte; callers hold `uart::sync_output()`.
 fn putc(c: u8) {
     if c == b'\n' {
         uart::putc_sync(b'\r');
@@ -44,8 +46,15 @@ fn putc(c: u8) {
     uart::putc_sync(c);
 }
 
+/// Echo a typed byte.
+fn echo(c: u8) {
+    let _g = uart::sync_output();
+    putc(c);
+}
+
 /// Echo an erase: back up, blank, back up.
 fn erase() {
+    let _g = uart::sync_output();
     uart::putc_sync(BACKSPACE);
     uart::putc_sync(b' ');
     uart::putc_sync(BACKSPACE);
@@ -59,9 +68,10 @@ impl Write for Out {
     }
 }
 
-/// Kernel printing; one call's output is never interleaved with another's.
+/// Kernel printing, synchronous; one call's output is never interleaved
+/// with another's, and comes after the user output already queued.
 pub fn print(args: fmt::Arguments) {
-    let _g = OUTPUT.lock();
+    let _g = uart::sync_output();
     let _ = Out.write_fmt(args);
 }
 
@@ -107,23 +117,42 @@ pub fn read(mut dst: IoDst<'_>, n: usize) -> isize {
     got as isize
 }
 
-/// Write `n` bytes to the console; each call's bytes come out together.
+/// Write `n` bytes to the console through the transmit ring; each call's
+/// bytes come out together. Returns the bytes written, or -1 if none.
 pub fn write(src: IoSrc<'_>, n: usize) -> isize {
+    let _w = WRITER.lock();
     let mut chunk = [0u8; 256];
+    // Room for a '\r' before every '\n'.
+    let mut out = [0u8; 512];
     let mut done = 0;
     while done < n {
         let k = (n - done).min(chunk.len());
         if src.copy_from(done, &mut chunk[..k]).is_err() {
-            return if done > 0 { done as isize } else { -1 };
+            break;
         }
-        let _g = OUTPUT.lock();
-        chunk[..k].iter().copied().for_each(putc);
+        let mut m = 0;
+        for &c in &chunk[..k] {
+            if c == b'\n' {
+                out[m] = b'\r';
+                m += 1;
+            }
+            out[m] = c;
+            m += 1;
+        }
+        if uart::write_buffered(&out[..m]).is_err() {
+            break;
+        }
         done += k;
     }
-    n as isize
+    if done == 0 && n > 0 {
+        -1
+    } else {
+        done as isize
+    }
 }
 
-/// A byte typed on the keyboard (from the UART interrupt).
+/// A byte typed on the keyboard (from the UART interrupt). The echo is
+/// synchronous, after the output queued before it.
 pub fn intr(c: u8) {
     let mut inp = INPUT.lock();
     match c {
@@ -148,7 +177,7 @@ pub fn intr(c: u8) {
             if inp.e - inp.r < INPUT_BUF {
                 let c = if c == b'\r' { b'\n' } else { c };
                 if c != ctrl(b'D') {
-                    putc(c);
+                    echo(c);
                 }
                 let e = inp.e;
                 inp.buf[e % INPUT_BUF] = c;

@@ -55,7 +55,13 @@ pub fn dirlookup(dp: &InodeGuard<'_>, name: &[u8]) -> Result<Option<(Inode, usiz
 
 /// Add entry (`name`, `inum`) to directory `dp`, reusing a free slot if
 /// there is one. Inside a transaction.
+/// A directory with no links left (removed while some process still has it
+/// as its working directory) takes no new entries: nothing could ever reach
+/// them, and their inodes and blocks would be lost.
 pub fn dirlink(dp: &mut InodeGuard<'_>, name: &[u8], inum: u32) -> Result<(), FsError> {
+    if dp.nlink() < 1 {
+        return Err(FsError::NotFound);
+    }
     if dirlookup(dp, name)?.is_some() {
         return Err(FsError::Exists);
     }

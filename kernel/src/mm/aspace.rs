@@ -9,7 +9,7 @@ use crate::arch::riscv::asm::trampoline;
 use crate::arch::riscv::csr;
 use crate::arch::riscv::pte::{Pte, R, U, W, X};
 use abi::layout::{MMAP_BASE, TRAMPOLINE, TRAPFRAME};
-use vm::{Perm, VmaFlags};
+use vm::{Perm, VmaError, VmaFlags};
 
 pub struct AddressSpace {
     pub pt: PageTable,
@@ -18,22 +18,22 @@ pub struct AddressSpace {
     pub heap_start: usize,
     /// The program break: the heap is [heap_start, brk).
     pub brk: usize,
+    /// Regions with a resident limit (mm/reslimit.rs).
+    pub limits: super::reslimit::Limits,
 }
 
 impl AddressSpace {
     /// An empty space with the trampoline and the process's trapframe.
     pub fn new(trapframe: PhysAddr) -> Result<AddressSpace, NoMemory> {
-        let mut pt = PageTable::new()?;
         let tramp = core::ptr::addr_of!(trampoline) as usize;
+        // From here on a failure drops `asp`, which frees every table.
         let mut asp = AddressSpace {
             pt: PageTable::new()?,
-            vmas: VmaSet::new(),
+            vmas: VmaSet::with_limit(abi::limits::MAX_AREAS),
             heap_start: 0,
             brk: 0,
+            limits: super::reslimit::Limits::new(),
         };
-        // Swap in the table we want so Drop handles failure below.
-        core::mem::swap(&mut asp.pt, &mut pt);
-        pt.free_tables();
         asp.pt.map(VirtAddr(TRAMPOLINE), PhysAddr(tramp), R | X)?;
         asp.pt.map(VirtAddr(TRAPFRAME), trapframe, R | W)?;
         Ok(asp)
@@ -57,11 +57,17 @@ impl AddressSpace {
         }
     }
 
-    /// Remove [start, end) from the areas and the page table.
-    pub fn unmap(&mut self, start: usize, end: usize) {
-        for piece in self.vmas.remove_range(start, end) {
+    /// Remove [start, end) from the areas and the page table. Fails,
+    /// changing nothing, if splitting would leave too many areas.
+    pub fn unmap(&mut self, start: usize, end: usize) -> Result<(), VmaError> {
+        let (start, end) = self.vmas.split_for_remove(start, end)?;
+        // reslimit hook: limits on the range end before its pages go.
+        self.limits.forget(start, end);
+        // One piece at a time: collecting them would allocate.
+        while let Some(piece) = self.vmas.take_first_in(start, end) {
             self.discard(&piece);
         }
+        Ok(())
     }
 
     /// Tear down the pages of an area already taken out of the set: write
@@ -87,15 +93,23 @@ impl AddressSpace {
     /// Move the break by `n` bytes. Growth only records the new size
     /// (pages come on first touch) unless `eager`, which allocates every
     /// new page now and undoes everything if memory runs out. Shrinking
-    /// frees at once. Returns the old break.
+    /// frees at once; shrinking by more than the heap changes nothing.
+    /// Returns the old break, or None if the break cannot move there.
     pub fn sbrk(&mut self, n: isize, eager: bool) -> Option<usize> {
         let old = self.brk;
         let new = if n >= 0 {
             old.checked_add(n as usize)?
         } else {
-            old.checked_sub(n.unsigned_abs())?
+            match old.checked_sub(n.unsigned_abs()) {
+                Some(new) if new >= self.heap_start => new,
+                // Shrinking by more than the heap: xv6 (uvmdealloc) leaves
+                // the break where it is and sbrk returns it, so do we. (xv6
+                // would shrink into the program's data if it could; the
+                // heap is all faultline will give back.)
+                _ => return Some(old),
+            }
         };
-        if new < self.heap_start || new > MMAP_BASE {
+        if new > MMAP_BASE {
             return None;
         }
         let (old_top, new_top) = (page_round_up(old), page_round_up(new));
@@ -115,13 +129,15 @@ impl AddressSpace {
             if eager {
                 for va in (old_top..new_top).step_by(PAGE_SIZE) {
                     if super::fault::zero_fill(self, va, Perm::R | Perm::W).is_err() {
-                        self.unmap(old_top, new_top);
+                        // Removing what was just added cannot split anything
+                        // but the heap below: the count cannot grow.
+                        let _ = self.unmap(old_top, new_top);
                         return None;
                     }
                 }
             }
         } else if new_top < old_top {
-            self.unmap(new_top, old_top);
+            self.unmap(new_top, old_top).ok()?;
         }
         self.brk = new;
         Some(old)
@@ -141,7 +157,9 @@ impl AddressSpace {
 
 impl Drop for AddressSpace {
     fn drop(&mut self) {
-        for vma in self.vmas.drain() {
+        // Allocates nothing: a process with the most areas must be able to
+        // exit when the kernel heap is full.
+        while let Some(vma) = self.vmas.take_first_in(0, usize::MAX) {
             self.discard(&vma);
         }
         // The trampoline and trapframe aren't ours to free.
@@ -149,6 +167,6 @@ impl Drop for AddressSpace {
         self.pt.unmap(VirtAddr(TRAPFRAME));
         self.pt
             .for_each_leaf(|_, pte| frame::put(PhysAddr(vm::pte::pte_pa(pte))));
-        self.pt.free_tables();
+        // The tables themselves go when `self.pt` is dropped.
     }
 }

@@ -81,7 +81,8 @@ impl Refusal {
 
 /// Resolve a fault at `va`, or say why not.
 pub fn handle(asp: &mut AddressSpace, va: usize, access: Access) -> Result<(), Refusal> {
-    let r = decide(asp, va, access);
+    // reslimit hook: makes room in a resident-limited region first.
+    let r = super::reslimit::around_fault(asp, va, |asp| decide(asp, va, access));
     if r.is_err() {
         count_fault(kind::REFUSED);
     }
@@ -253,7 +254,12 @@ fn file_page(pt: &mut PageTable, vma: &Vma, page: usize, access: Access) -> Resu
         return anon(pt, page, vma.perm, access);
     }
     let index = file_off / PAGE_SIZE;
-    let cached = super::pagecache::get(inode.inum(), index);
+    // Only a page-aligned piece of the file is a page of the cache; an ELF
+    // segment may start anywhere in the file (`ld -N`), and then its pages
+    // are read from the file.
+    let cached = (file_off % PAGE_SIZE == 0)
+        .then(|| super::pagecache::get(inode.inum(), index))
+        .flatten();
     let pa = match (cached, shared) {
         (Some(pa), true) => pa,
         (Some(c), false) => {
@@ -264,6 +270,8 @@ fn file_page(pt: &mut PageTable, vma: &Vma, page: usize, access: Access) -> Resu
             // SAFETY: `pa` is ours; `c` is a live cached frame we hold a
             // reference to.
             unsafe { pa.as_page().copy_from_slice(c.as_page()) };
+            // SAFETY: as above; past the area's file bytes the page is zero.
+            unsafe { pa.as_page()[in_file..].fill(0) };
             frame::put(c);
             pa
         }

@@ -28,6 +28,12 @@ impl AddressSpace {
     /// On failure everything given to the child is returned (dropping the
     /// child releases each frame it took a reference to).
     pub fn fork(&mut self, trapframe: PhysAddr) -> Result<AddressSpace, NoMemory> {
+        // The child's copy of the areas comes from the kernel heap: fail
+        // the fork, rather than the heap, if there is no room for it.
+        let heap = self.vmas.len() * 2 * core::mem::size_of::<super::backing::Vma>();
+        if !super::heap::has_room(heap) {
+            return Err(NoMemory);
+        }
         self.materialize_shared_anon()?;
         let mut child = AddressSpace::new(trapframe)?;
         for v in self.vmas.iter() {
@@ -36,27 +42,16 @@ impl AddressSpace {
         child.heap_start = self.heap_start;
         child.brk = self.brk;
         let cow = cow_enabled();
-        let areas: alloc::vec::Vec<(usize, usize, bool, bool)> = self
-            .vmas
-            .iter()
-            .map(|v| {
-                (
-                    v.start,
-                    v.end,
-                    v.flags.contains(VmaFlags::SHARED),
-                    v.perm.contains(vm::Perm::W),
-                )
-            })
-            .collect();
+        // Walk the child's areas (the same as ours): no list to allocate.
         let mut result = Ok(());
-        for (start, end, shared, writable) in areas {
+        for v in child.vmas.iter() {
             result = copy_range(
                 &mut self.pt,
                 &mut child.pt,
-                start,
-                end,
-                shared,
-                writable,
+                v.start,
+                v.end,
+                v.flags.contains(VmaFlags::SHARED),
+                v.perm.contains(vm::Perm::W),
                 cow,
             );
             if result.is_err() {
@@ -132,16 +127,23 @@ impl AddressSpace {
     /// page of it gets its own frame (instead of the zero frame or nothing);
     /// parent and child then map the same frames.
     fn materialize_shared_anon(&mut self) -> Result<(), NoMemory> {
-        let ranges: alloc::vec::Vec<(usize, usize, vm::Perm)> = self
-            .vmas
-            .iter()
-            .filter(|v| {
-                v.flags.contains(VmaFlags::SHARED)
-                    && matches!(v.backing, super::backing::Backing::Anon)
-            })
-            .map(|v| (v.start, v.end, v.perm))
-            .collect();
-        for (start, end, perm) in ranges {
+        // One area at a time, found again from the last one's end: zero_fill
+        // needs the whole space, and a list of areas would allocate.
+        let mut from = 0;
+        loop {
+            let next = self
+                .vmas
+                .iter()
+                .find(|v| {
+                    v.start >= from
+                        && v.flags.contains(VmaFlags::SHARED)
+                        && matches!(v.backing, super::backing::Backing::Anon)
+                })
+                .map(|v| (v.start, v.end, v.perm));
+            let Some((start, end, perm)) = next else {
+                break;
+            };
+            from = end;
             for va in (start..end).step_by(super::PAGE_SIZE) {
                 let present = self
                     .pt

@@ -125,7 +125,7 @@ pub fn alloc() -> Option<PhysAddr> {
 pub fn alloc_zeroed() -> Option<PhysAddr> {
     let pa = alloc()?;
     // SAFETY: we just allocated it: nobody else has it.
-    unsafe { pa.as_page().fill(0) };
+    unsafe { pa.zero_page() };
     Some(pa)
 }
 

@@ -8,7 +8,17 @@ use core::ptr::NonNull;
 
 const HEAP_SIZE: usize = 8 << 20;
 
+/// Heap bytes kept for allocations that cannot fail (open files, pipes, the
+/// page cache's index, disk buffers): the growth user programs drive
+/// (areas, fork's copy of them, exec's arguments) stops short of it. Those
+/// allocations are bounded by fixed tables (NPROC, NOFILE, frames), and
+/// this is room for them with a margin.
+const RESERVE: usize = 2 << 20;
+
+/// The heap's memory; only its address is used (the allocator writes it
+/// through raw pointers), hence the allow.
 #[repr(align(4096))]
+#[allow(dead_code)]
 struct Arena([u8; HEAP_SIZE]);
 static mut ARENA: Arena = Arena([0; HEAP_SIZE]);
 
@@ -34,9 +44,18 @@ unsafe impl GlobalAlloc for KernelHeap {
             .map_or(core::ptr::null_mut(), |p| p.as_ptr())
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: ptr came from alloc with this layout (GlobalAlloc contract).
-        self.0
-            .lock()
-            .dealloc(unsafe { NonNull::new_unchecked(ptr) }, layout)
+        // SAFETY: ptr came from alloc with this layout (GlobalAlloc
+        // contract), so it is non-null and this heap's to take back.
+        unsafe { self.0.lock().dealloc(NonNull::new_unchecked(ptr), layout) }
     }
+}
+
+/// Whether `bytes` more can be allocated for a user-driven purpose while
+/// leaving [`RESERVE`] free. Callers check before growing, and return -1
+/// (or fail the fork) if not: the kernel never panics for lack of heap on
+/// a path a user program drives.
+pub fn has_room(bytes: usize) -> bool {
+    let h = HEAP.0.lock();
+    let free = h.stats_total_bytes() - h.stats_alloc_actual();
+    free >= RESERVE.saturating_add(bytes)
 }

@@ -8,9 +8,11 @@ pub mod fault;
 pub mod fork;
 pub mod frame;
 pub mod heap;
+pub mod hold;
 pub mod kvm;
 pub mod pagecache;
 pub mod pagetable;
+pub mod reslimit;
 pub mod stats;
 pub mod uaccess;
 

@@ -114,13 +114,23 @@ impl PageTable {
         }
     }
 
+    /// Valid leaves at or above `start`, ascending, while `f` returns true
+    /// (for walking in bounded pieces). Returns false if `f` stopped it.
+    pub fn for_each_leaf_from(&self, start: usize, f: impl FnMut(usize, u64) -> bool) -> bool {
+        vm::pte::for_each_leaf_from(&Identity, self.root.0, start, f)
+    }
+
     /// Every valid leaf, ascending.
     pub fn for_each_leaf(&self, f: impl FnMut(usize, u64)) {
         vm::pte::for_each_leaf(&Identity, self.root.0, f)
     }
+}
 
-    /// Free the table pages themselves (leaves must be unmapped already).
-    pub fn free_tables(&mut self) {
+/// A page table owns its table pages, so dropping it frees them on every
+/// path, error paths included. It does not own what its leaves map: whoever
+/// mapped them (the address space) must have released them first.
+impl Drop for PageTable {
+    fn drop(&mut self) {
         vm::pte::for_each_table(&Identity, self.root.0, |t| frame::put(PhysAddr(t)));
         frame::put(self.root);
     }

@@ -22,5 +22,6 @@ pub fn snapshot() -> abi::vmstat::VmStat {
     s.file_pages_read = FILE_PAGES_READ.load(Ordering::Relaxed);
     s.file_pages_written = FILE_PAGES_WRITTEN.load(Ordering::Relaxed);
     s.cow_enabled = super::fork::cow_enabled() as u64;
+    super::reslimit::fill(&mut s);
     s
 }

@@ -36,7 +36,8 @@ pub fn user_pa(
                 return Ok(PhysAddr(pte.pa() + (va - page)));
             }
         }
-        fault::handle(asp, va, access)?;
+        // reslimit hook: no file writes from eviction inside a system call.
+        super::reslimit::in_kernel_copy(asp, |asp| fault::handle(asp, va, access))?;
     }
     Err(fault::Refusal::NotMapped)
 }

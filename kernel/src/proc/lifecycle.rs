@@ -1,6 +1,7 @@
 //! Creating, ending and reaping processes: allocation, the first process,
 //! fork, exit, wait, kill.
 use super::{index_of, me, parent_of, Proc, State, PROCS, WAIT_LOCK};
+use crate::arch::riscv::csr;
 use crate::mm::{frame, kvm, PhysAddr};
 use crate::println;
 use crate::sync::SpinLockGuard;
@@ -20,9 +21,8 @@ fn alloc_proc() -> Option<(&'static Proc, SpinLockGuard<'static, super::Shared>)
             continue;
         }
         let tf = frame::alloc_zeroed()?;
-        g.pid = NEXT_PID.fetch_add(1, Ordering::Relaxed);
+        p.reset_ids(NEXT_PID.fetch_add(1, Ordering::Relaxed), &g);
         g.state = State::Used;
-        g.killed = false;
         g.xstate = 0;
         // SAFETY: the slot was unused and we hold its lock: it's ours.
         let d = unsafe { p.data() };
@@ -44,9 +44,8 @@ fn free_proc(p: &Proc, g: &mut super::Shared) {
     }
     d.trapframe = PhysAddr(0);
     d.name = [0; 16];
-    g.pid = 0;
+    p.reset_ids(0, g);
     g.chan = 0;
-    g.killed = false;
     g.xstate = 0;
     g.state = State::Unused;
 }
@@ -76,7 +75,8 @@ extern "C" fn forkret() -> ! {
         // SAFETY: we are the process.
         unsafe { p.data() }.cwd = Some(crate::fs::root());
         match super::exec(b"/init", &argv) {
-            Ok(argc) => p.trapframe().a0 = argc,
+            // SAFETY: the process's own kernel thread, on its way out.
+            Ok(argc) => unsafe { p.trapframe() }.a0 = argc,
             Err(()) => panic!("cannot exec /init"),
         }
     }
@@ -95,13 +95,18 @@ pub fn fork() -> isize {
     let nd = unsafe { np.data() };
     let child_space = p.aspace.lock().as_mut().map(|a| a.fork(nd.trapframe));
     match child_space {
-        Some(Ok(space)) => *np.aspace.lock() = Some(space),
+        Some(Ok(space)) => {
+            nd.satp = csr::make_satp(space.pt.root().0);
+            *np.aspace.lock() = Some(space);
+        }
         _ => {
             free_proc(np, &mut np.lock.lock());
             return -1;
         }
     }
-    // SAFETY: the trapframes are distinct pages, each owned by its process.
+    // SAFETY: the trapframes are distinct pages, each owned by its
+    // process: ours (we are its kernel thread) and the new child's, which
+    // only this fork can reach yet.
     unsafe {
         core::ptr::copy_nonoverlapping(
             p.trapframe() as *const super::TrapFrame,
@@ -109,7 +114,8 @@ pub fn fork() -> isize {
             1,
         )
     };
-    np.trapframe().a0 = 0;
+    // SAFETY: the child is not runnable yet: only we reach it.
+    unsafe { np.trapframe() }.a0 = 0;
     // SAFETY: we are p.
     let d = unsafe { p.data() };
     for (i, f) in d.ofile.iter().enumerate() {
@@ -120,7 +126,7 @@ pub fn fork() -> isize {
     let pid = {
         let w = WAIT_LOCK.lock();
         *parent_of(np, &w) = Some(index_of(p));
-        np.lock.lock().pid
+        np.pid()
     };
     np.lock.lock().state = State::Runnable;
     pid as isize
@@ -188,7 +194,7 @@ pub fn wait(addr: usize) -> isize {
             have_kids = true;
             let mut g = np.lock.lock();
             if g.state == State::Zombie {
-                let (pid, status) = (g.pid, g.xstate);
+                let (pid, status) = (np.pid(), g.xstate);
                 *parent_of(np, &w) = None;
                 free_proc(np, &mut g);
                 drop(g);
@@ -210,8 +216,8 @@ pub fn wait(addr: usize) -> isize {
 pub fn kill(pid: i32) -> isize {
     for p in PROCS.iter() {
         let mut g = p.lock.lock();
-        if g.pid == pid && g.state != State::Unused {
-            g.killed = true;
+        if p.pid() == pid && g.state != State::Unused {
+            p.killed.store(true, Ordering::Release);
             if g.state == State::Sleeping {
                 g.state = State::Runnable;
             }
@@ -222,11 +228,11 @@ pub fn kill(pid: i32) -> isize {
 }
 
 /// Call `f(pid, ppid, state, name, proc)` for each live process.
-pub fn with_procs(mut f: impl FnMut(i32, i32, State, &Proc)) {
+pub fn with_procs(mut f: impl FnMut(i32, i32, State, &'static Proc)) {
     for p in PROCS.iter() {
         let (pid, state) = {
             let g = p.lock.lock();
-            (g.pid, g.state)
+            (p.pid(), g.state)
         };
         if state == State::Unused {
             continue;
@@ -248,6 +254,6 @@ pub fn procdump() {
         if g.state == State::Unused {
             continue;
         }
-        println!("{} {:?} {}", g.pid, g.state, p.name());
+        println!("{} {:?} {}", p.pid(), g.state, p.name());
     }
 }

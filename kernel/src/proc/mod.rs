@@ -1,6 +1,7 @@
 //! Processes: the table, the per-process state, and who is running where.
 //! As in xv6, `lock` guards the fields other harts look at (state, chan,
-//! killed, exit status, pid); `data` is private to the process itself (or
+//! exit status); `pid` and `killed` are atomics, read without the lock on
+//! every trap and written under it; `data` is private to the process itself (or
 //! to whoever is creating or reaping it); `parent` is guarded by WAIT_LOCK;
 //! the address space has its own sleep lock because faults may sleep on I/O
 //! and other processes (ptdump, procs) may look at it.
@@ -12,14 +13,15 @@ pub use exec::exec;
 pub use lifecycle::{exit, fork, kill, procdump, userinit, wait, with_procs};
 pub use sched::{scheduler, sleep, wakeup, yield_cpu};
 
-use crate::arch::riscv::cpu;
+use crate::arch::riscv::{cpu, csr};
 use crate::fs::{File, Inode};
 use crate::mm::aspace::AddressSpace;
 use crate::mm::PhysAddr;
-use crate::sync::{pop_off, push_off, SleepLock, SpinLock, SpinLockGuard};
+use crate::sync::{SleepLock, SpinLock, SpinLockGuard};
 use abi::limits::{NOFILE, NPROC};
 use alloc::sync::Arc;
 use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 /// Callee-saved registers for `swtch`.
 #[repr(C)]
@@ -86,13 +88,15 @@ pub enum State {
 pub struct Shared {
     pub state: State,
     pub chan: usize,
-    pub killed: bool,
     pub xstate: i32,
-    pub pid: i32,
 }
 
 pub struct Private {
     pub trapframe: PhysAddr,
+    /// satp of the address space, for the return to user space without
+    /// taking the address-space lock. Set with the address space (exec,
+    /// fork); a root table never moves while its address space lives.
+    pub satp: usize,
     pub context: Context,
     pub ofile: [Option<Arc<File>>; NOFILE],
     pub cwd: Option<Inode>,
@@ -101,6 +105,11 @@ pub struct Private {
 
 pub struct Proc {
     pub lock: SpinLock<Shared>,
+    /// 0 while the slot is unused. Written under `lock`.
+    pid: AtomicI32,
+    /// Exit at the next return to user space. Set under `lock` (kill
+    /// also makes a sleeper runnable), read anywhere.
+    killed: AtomicBool,
     parent: UnsafeCell<Option<usize>>,
     data: UnsafeCell<Private>,
     pub aspace: SleepLock<Option<AddressSpace>>,
@@ -117,14 +126,15 @@ impl Proc {
                 Shared {
                     state: State::Unused,
                     chan: 0,
-                    killed: false,
                     xstate: 0,
-                    pid: 0,
                 },
             ),
+            pid: AtomicI32::new(0),
+            killed: AtomicBool::new(false),
             parent: UnsafeCell::new(None),
             data: UnsafeCell::new(Private {
                 trapframe: PhysAddr(0),
+                satp: 0,
                 context: Context::zero(),
                 ofile: [const { None }; NOFILE],
                 cwd: None,
@@ -145,9 +155,17 @@ impl Proc {
         unsafe { &mut *self.data.get() }
     }
 
-    pub fn trapframe(&self) -> &mut TrapFrame {
-        // SAFETY: the trapframe page belongs to this process and only its
-        // own kernel thread touches it.
+    /// The process's trapframe (its user registers while in the kernel).
+    ///
+    /// # Safety
+    /// Only the process's own kernel thread, or a path that owns the
+    /// process exclusively (fork filling in a new child), may call this,
+    /// and not while another `&mut` from it is alive: the trapframe page is
+    /// also written by the trampoline on every trap.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn trapframe(&self) -> &mut TrapFrame {
+        // SAFETY: exclusivity is the caller's promise; the page belongs to
+        // this process for its whole life.
         unsafe { &mut *(self.data().trapframe.as_ptr::<TrapFrame>()) }
     }
 
@@ -159,7 +177,14 @@ impl Proc {
     }
 
     pub fn pid(&self) -> i32 {
-        self.lock.lock().pid
+        self.pid.load(Ordering::Relaxed)
+    }
+
+    /// Set the pid (0: the slot is free) and clear `killed`; the caller
+    /// holds `lock` (the `Shared` it guards is the proof).
+    fn reset_ids(&self, pid: i32, _locked: &Shared) {
+        self.pid.store(pid, Ordering::Relaxed);
+        self.killed.store(false, Ordering::Release);
     }
 }
 
@@ -168,12 +193,18 @@ pub static PROCS: [Proc; NPROC] = [const { Proc::new() }; NPROC];
 /// Guards every process's `parent`, and orders wakeups of waiting parents.
 pub static WAIT_LOCK: SpinLock<()> = SpinLock::new("wait", ());
 
-/// The process running on this hart.
+/// The process running on this hart. Interrupts are off only for the
+/// read (a timer interrupt could otherwise move us to another hart between
+/// reading `tp` and the slot); no push_off bookkeeping, as nothing here can
+/// take a lock. On every trap path, so it is kept to a dozen instructions.
 pub fn current() -> Option<&'static Proc> {
-    push_off();
-    let p = cpu::this().proc.map(|i| &PROCS[i]);
-    pop_off();
-    p
+    let on = csr::intr_get();
+    csr::intr_off();
+    let p = cpu::this().proc;
+    if on {
+        csr::intr_on();
+    }
+    p.map(|i| &PROCS[i])
 }
 
 /// The current process; for paths that only run in process context.
@@ -186,11 +217,12 @@ pub fn current_pid() -> i32 {
 }
 
 pub fn killed() -> bool {
-    current().is_some_and(|p| p.lock.lock().killed)
+    current().is_some_and(|p| p.killed.load(Ordering::Acquire))
 }
 
 pub fn set_killed(p: &Proc) {
-    p.lock.lock().killed = true;
+    let _g = p.lock.lock();
+    p.killed.store(true, Ordering::Release);
 }
 
 /// Run `f` on the current process's address space.

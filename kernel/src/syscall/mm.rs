@@ -1,14 +1,15 @@
 //! Memory system calls: sbrk, mmap, munmap, mprotect, and the VM's
 //! visibility (vmstat, ptdump) and knobs (vmctl).
 use super::{arg, arg_int};
-use crate::mm::addr::{page_round_up, PAGE_SIZE};
+use crate::mm::addr::{checked_page_round_up, PAGE_SIZE};
 use crate::mm::backing::{Backing, Vma};
-use crate::mm::{fault, stats, uaccess};
+use crate::mm::{fault, reslimit, stats, uaccess};
 use crate::proc::{self, with_aspace};
 use abi::layout::{MMAP_BASE, MMAP_TOP, STACK_GUARD};
 use abi::mman::*;
-use abi::vmstat::{PtEntry, VMCTL_COW};
+use abi::vmstat::*;
 use alloc::vec::Vec;
+use core::mem::size_of;
 use vm::{Perm, VmaFlags};
 
 /// View a plain-old-data value as bytes for copy_out.
@@ -17,9 +18,22 @@ fn bytes_of<T: Copy>(v: &[T]) -> &[u8] {
     unsafe { core::slice::from_raw_parts(v.as_ptr() as *const u8, core::mem::size_of_val(v)) }
 }
 
+/// Kernel heap one area operation may need (a few B-tree nodes); see
+/// `heap::has_room`.
+const AREA_OP_HEAP: usize = 4096;
+
+/// Whether the kernel heap has room for an area operation.
+fn heap_room() -> bool {
+    crate::mm::heap::has_room(AREA_OP_HEAP)
+}
+
 pub fn sbrk() -> isize {
+    // xv6's sys_sbrk: n is a C int; only type SBRK_EAGER allocates now.
     let n = arg_int(0) as isize;
-    let eager = arg(1) != abi::syscall::SBRK_LAZY;
+    let eager = arg_int(1) == abi::syscall::SBRK_EAGER as i32;
+    if n > 0 && !heap_room() {
+        return -1;
+    }
     match with_aspace(|a| a.sbrk(n, eager)) {
         Some(old) => old as isize,
         None => -1,
@@ -41,10 +55,11 @@ fn map(addr: usize, len: usize, prot: usize, flags: usize, fd: i32, off: usize) 
         || prot & !(PROT_READ | PROT_WRITE | PROT_EXEC) != 0
         || off % PAGE_SIZE != 0
         || (off as isize) < 0
+        || !heap_room()
     {
         return None;
     }
-    let len = page_round_up(len);
+    let len = checked_page_round_up(len)?;
     let shared = kind == MAP_SHARED;
     let backing = if flags & MAP_ANONYMOUS != 0 {
         Backing::Anon
@@ -72,10 +87,16 @@ fn map(addr: usize, len: usize, prot: usize, flags: usize, fd: i32, off: usize) 
     with_aspace(|a| {
         let start = if flags & MAP_FIXED != 0 {
             let end = addr.checked_add(len)?;
-            if addr % PAGE_SIZE != 0 || addr == 0 || end > STACK_GUARD {
+            // Fail before unmapping what is there if the new area would not
+            // fit under the limit (merging with a neighbour not counted).
+            if addr % PAGE_SIZE != 0
+                || addr == 0
+                || end > STACK_GUARD
+                || a.vmas.len_after_remove(addr, end) >= a.vmas.limit()
+            {
                 return None;
             }
-            a.unmap(addr, end);
+            a.unmap(addr, end).ok()?;
             addr
         } else {
             let hint = (addr != 0 && addr % PAGE_SIZE == 0).then_some(addr);
@@ -94,8 +115,10 @@ fn map(addr: usize, len: usize, prot: usize, flags: usize, fd: i32, off: usize) 
     })
 }
 
+/// The page range [addr, addr + len rounded up) of munmap and mprotect;
+/// None if it is unaligned, empty, or runs past MAXVA (or past 2^64).
 fn range(addr: usize, len: usize) -> Option<(usize, usize)> {
-    let end = addr.checked_add(page_round_up(len))?;
+    let end = addr.checked_add(checked_page_round_up(len)?)?;
     (addr % PAGE_SIZE == 0 && len > 0 && end <= abi::layout::MAXVA).then_some((addr, end))
 }
 
@@ -103,15 +126,20 @@ pub fn munmap() -> isize {
     let Some((start, end)) = range(arg(0), arg(1)) else {
         return -1;
     };
-    with_aspace(|a| a.unmap(start, end));
-    0
+    if !heap_room() {
+        return -1;
+    }
+    match with_aspace(|a| a.unmap(start, end)) {
+        Ok(()) => 0,
+        Err(_) => -1,
+    }
 }
 
 pub fn mprotect() -> isize {
     let (Some((start, end)), prot) = (range(arg(0), arg(1)), arg(2)) else {
         return -1;
     };
-    if prot & !(PROT_READ | PROT_WRITE | PROT_EXEC) != 0 {
+    if prot & !(PROT_READ | PROT_WRITE | PROT_EXEC) != 0 || !heap_room() {
         return -1;
     }
     let perm = Perm::from_prot(prot);
@@ -147,37 +175,69 @@ pub fn vmstat() -> isize {
 }
 
 /// Rows of a process's page table: every user mapping with its flags.
+/// Only the caller's own table or a child's may be dumped. The rows go out
+/// in pieces of [`PIECE`] through a buffer on the kernel stack, so a huge
+/// address space costs no kernel memory; the target's lock is dropped
+/// before each copy (the copy may fault in the caller's own space). Returns
+/// the number of mappings, which may exceed `max`.
 pub fn ptdump() -> isize {
     let (pid, buf, max) = (arg_int(0), arg(1), arg_int(2).max(0) as usize);
-    let pid = if pid == 0 { proc::me().pid() } else { pid };
-    let mut rows: Vec<PtEntry> = Vec::new();
-    let mut found = false;
-    proc::with_procs(|p_pid, _, _, p| {
-        if p_pid != pid {
-            return;
-        }
-        if let Some(a) = p.aspace.lock().as_ref() {
-            found = true;
-            a.pt.for_each_leaf(|va, pte| {
-                if pte & abi::vmstat::PTE_U != 0 {
-                    rows.push(PtEntry {
-                        va: va as u64,
-                        pa: vm::pte::pte_pa(pte) as u64,
-                        flags: pte & 0x3ff,
-                    });
-                }
-            });
+    let me = proc::me();
+    let pid = if pid == 0 { me.pid() } else { pid };
+    let mut target = None;
+    proc::with_procs(|p_pid, ppid, _, p| {
+        if p_pid == pid && (p_pid == me.pid() || ppid == me.pid()) {
+            target = Some(p);
         }
     });
-    if !found {
+    let Some(p) = target else {
         return -1;
+    };
+    // Rows copied out so far; rows past `max`, only counted.
+    let (mut from, mut copied, mut extra) = (0usize, 0usize, 0usize);
+    loop {
+        let mut piece = [PtEntry::default(); PIECE];
+        let mut n = 0;
+        let finished = {
+            let guard = p.aspace.lock();
+            let Some(a) = guard.as_ref().filter(|_| p.pid() == pid) else {
+                return -1;
+            };
+            a.pt.for_each_leaf_from(from, |va, pte| {
+                if pte & abi::vmstat::PTE_U == 0 {
+                    return true;
+                }
+                if copied + n >= max {
+                    extra += 1;
+                    return true;
+                }
+                piece[n] = PtEntry {
+                    va: va as u64,
+                    pa: vm::pte::pte_pa(pte) as u64,
+                    flags: pte & 0x3ff,
+                };
+                n += 1;
+                from = va + PAGE_SIZE;
+                n < PIECE
+            })
+        };
+        if n > 0 {
+            let Some(at) = buf.checked_add(copied * size_of::<PtEntry>()) else {
+                return -1;
+            };
+            if uaccess::copy_out(at, bytes_of(&piece[..n])).is_err() {
+                return -1;
+            }
+        }
+        copied += n;
+        if finished {
+            return (copied + extra) as isize;
+        }
     }
-    let n = rows.len().min(max);
-    if n > 0 && uaccess::copy_out(buf, bytes_of(&rows[..n])).is_err() {
-        return -1;
-    }
-    rows.len() as isize
 }
+
+/// Rows ptdump copies out at a time.
+const PIECE: usize = 32;
 
 pub fn vmctl() -> isize {
     match arg(0) {
@@ -186,6 +246,23 @@ pub fn vmctl() -> isize {
             crate::mm::fork::set_cow(arg(1) != 0);
             old as isize
         }
+        VMCTL_HOLD => crate::mm::hold::hold(arg(1)) as isize,
+        VMCTL_UNHOLD => crate::mm::hold::unhold() as isize,
+        VMCTL_POLICY => reslimit::set_policy(arg(1)),
+        VMCTL_SCAN_MS => reslimit::set_scan_ms(arg(1)),
+        VMCTL_LIMIT => with_aspace(|a| reslimit::limit(a, arg(1), arg(2), arg(3), arg(4))),
+        VMCTL_UNLIMIT => with_aspace(|a| reslimit::unlimit(a, arg(1))),
+        VMCTL_SCAN => with_aspace(|a| reslimit::scan_now(a, arg(1))),
+        VMCTL_REGION_STAT => match with_aspace(|a| reslimit::stat(a, arg(1))) {
+            Some(s) if uaccess::copy_out(arg(2), bytes_of(core::slice::from_ref(&s))).is_ok() => 0,
+            _ => -1,
+        },
+        VMCTL_EVENTS => match with_aspace(|a| reslimit::take_events(a, arg(1), arg(3))) {
+            Some(ev) if ev.is_empty() || uaccess::copy_out(arg(2), bytes_of(&ev)).is_ok() => {
+                ev.len() as isize
+            }
+            _ => -1,
+        },
         _ => -1,
     }
 }

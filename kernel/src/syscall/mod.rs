@@ -9,7 +9,8 @@ use abi::syscall::*;
 
 /// Argument `n` as a raw register value.
 fn arg(n: usize) -> usize {
-    let tf = me().trapframe();
+    // SAFETY: a system call runs in the calling process's own kernel thread.
+    let tf = unsafe { me().trapframe() };
     [tf.a0, tf.a1, tf.a2, tf.a3, tf.a4, tf.a5][n]
 }
 
@@ -25,7 +26,8 @@ fn arg_path(n: usize, buf: &mut [u8; abi::limits::MAXPATH]) -> Result<&[u8], ()>
 }
 
 pub fn dispatch() {
-    let num = me().trapframe().a7;
+    // SAFETY: as in `arg`.
+    let num = unsafe { me().trapframe() }.a7;
     let r: isize = match num {
         SYS_FORK => crate::proc::fork(),
         SYS_EXIT => crate::proc::exit(arg_int(0)),
@@ -66,5 +68,6 @@ pub fn dispatch() {
             -1
         }
     };
-    me().trapframe().a0 = r as usize;
+    // SAFETY: as in `arg`.
+    unsafe { me().trapframe() }.a0 = r as usize;
 }

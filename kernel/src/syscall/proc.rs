@@ -15,7 +15,15 @@ pub fn exec() -> isize {
         return -1;
     };
     let uargv = arg(1);
+    // The argument strings are copied into the kernel heap. Every
+    // allocation here may fail (try_reserve) and makes exec return -1.
+    if !crate::mm::heap::has_room((MAXARG + 1) * MAXARGLEN) {
+        return -1;
+    }
     let mut args: Vec<Vec<u8>> = Vec::new();
+    if args.try_reserve_exact(MAXARG + 1).is_err() {
+        return -1;
+    }
     loop {
         if args.len() > MAXARG {
             return -1;
@@ -29,15 +37,22 @@ pub fn exec() -> isize {
         if p == 0 {
             break;
         }
-        let mut buf = alloc::vec![0u8; MAXARGLEN];
+        let mut buf = Vec::new();
+        if buf.try_reserve_exact(MAXARGLEN).is_err() {
+            return -1;
+        }
+        buf.resize(MAXARGLEN, 0);
         let Ok(n) = uaccess::copy_in_str(p as usize, &mut buf) else {
             return -1;
         };
         buf.truncate(n);
         args.push(buf);
     }
-    let argv: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
-    match proc::exec(path, &argv) {
+    let mut argv: [&[u8]; MAXARG + 1] = [&[]; MAXARG + 1];
+    for (a, s) in argv.iter_mut().zip(args.iter()) {
+        *a = s.as_slice();
+    }
+    match proc::exec(path, &argv[..args.len()]) {
         Ok(argc) => argc as isize,
         Err(()) => -1,
     }

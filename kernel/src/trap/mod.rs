@@ -9,13 +9,20 @@ use crate::mm::kvm;
 use crate::proc::{self, me};
 use crate::sync::SpinLock;
 use abi::layout::TRAMPOLINE;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-/// Timer interrupts per second.
+/// Timer interrupts per second: how often a running process is preempted.
 pub const HZ: u64 = 100;
+/// Ticks per second as user programs see them (`uptime`, `pause`): xv6's
+/// timer fires every 100 ms, and xv6 programs count in those ticks, so a
+/// user tick is `HZ / USER_HZ` timer interrupts.
+pub const USER_HZ: u64 = 10;
 const TIMEBASE: u64 = 10_000_000;
 
+/// User-visible ticks since boot (xv6's `ticks`).
 pub static TICKS: SpinLock<u64> = SpinLock::new("time", 0);
+/// Timer interrupts on the tick hart since boot.
+static INTERRUPTS: AtomicU64 = AtomicU64::new(0);
 /// The hart that counts ticks (the boot hart; any one hart would do).
 static TICK_HART: AtomicUsize = AtomicUsize::new(0);
 
@@ -33,7 +40,7 @@ pub fn init_hart(tick_hart: bool) {
     if tick_hart {
         TICK_HART.store(cpu::id(), Ordering::Relaxed);
     }
-    csr::w_stvec(kernelvec as usize);
+    csr::w_stvec(kernelvec as *const () as usize);
     csr::w_sie(csr::sie() | csr::SIE_SEIE | csr::SIE_STIE | csr::SIE_SSIE);
     // Let user programs read cycle, time and instret (benchmarks).
     csr::w_scounteren(0x7);
@@ -76,7 +83,10 @@ fn devintr(scause: usize) -> Dev {
             Dev::Other
         }
         IRQ_S_TIMER => {
-            if cpu::id() == TICK_HART.load(Ordering::Relaxed) {
+            let tick_hart = cpu::id() == TICK_HART.load(Ordering::Relaxed);
+            if tick_hart
+                && (INTERRUPTS.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(HZ / USER_HZ)
+            {
                 let mut t = TICKS.lock();
                 *t += 1;
                 drop(t);
@@ -101,16 +111,19 @@ pub extern "C" fn usertrap() -> ! {
         "usertrap: not from user mode"
     );
     // We're in the kernel now: traps go to kerneltrap.
-    csr::w_stvec(kernelvec as usize);
+    csr::w_stvec(kernelvec as *const () as usize);
     let p = me();
-    p.trapframe().epc = csr::sepc();
+    // SAFETY: usertrap runs in the trapping process's own kernel thread;
+    // each use below is a short borrow.
+    unsafe { p.trapframe() }.epc = csr::sepc();
     let (scause, stval) = (csr::scause(), csr::stval());
     let mut dev = Dev::None;
     if scause == EXC_ECALL_U {
         if proc::killed() {
             proc::exit(-1);
         }
-        p.trapframe().epc += 4;
+        // SAFETY: as above.
+        unsafe { p.trapframe() }.epc += 4;
         csr::intr_on();
         crate::syscall::dispatch();
     } else if let Some(access) = fault_access(scause) {
@@ -122,7 +135,8 @@ pub extern "C" fn usertrap() -> ! {
                 p.name(),
                 access.name(),
                 stval,
-                p.trapframe().epc,
+                // SAFETY: as above.
+                unsafe { p.trapframe() }.epc,
                 why.reason()
             );
             proc::set_killed(p);
@@ -145,6 +159,8 @@ pub extern "C" fn usertrap() -> ! {
         proc::exit(-1);
     }
     if dev == Dev::Timer {
+        // reslimit hook: periodic aging scans of this process's limited regions.
+        proc::with_aspace(crate::mm::reslimit::on_timer);
         proc::yield_cpu();
     }
     usertrapret()
@@ -153,10 +169,8 @@ pub extern "C" fn usertrap() -> ! {
 /// Return to user space through the trampoline's userret.
 pub fn usertrapret() -> ! {
     let p = me();
-    let satp = {
-        let a = p.aspace.lock();
-        csr::make_satp(a.as_ref().expect("no address space").pt.root().0)
-    };
+    // SAFETY: only this process's own kernel thread reads its satp here.
+    let satp = unsafe { p.data() }.satp;
     csr::intr_off();
     // Addresses of the linker-placed trampoline symbols.
     let (tramp, uvec, uret) = (
@@ -165,10 +179,11 @@ pub fn usertrapret() -> ! {
         core::ptr::addr_of!(userret) as usize,
     );
     csr::w_stvec(TRAMPOLINE + (uvec - tramp));
-    let tf = p.trapframe();
+    // SAFETY: the process's own kernel thread, returning to user space.
+    let tf = unsafe { p.trapframe() };
     tf.kernel_satp = csr::satp();
     tf.kernel_sp = kvm::kstack_top(proc::index_of(p));
-    tf.kernel_trap = usertrap as usize;
+    tf.kernel_trap = usertrap as *const () as usize;
     tf.kernel_hartid = cpu::id();
     let mut s = csr::sstatus();
     s &= !csr::SSTATUS_SPP;

@@ -42,6 +42,20 @@ const ROWS: &[(&str, Row)] = &[
     ("read/read256k", read_read),
     ("mmap/map128m", map128m),
     ("mmap/map1m", map1m),
+    ("proc/spawn", spawn_true),
+    ("pipe/roundtrip", pipe_roundtrip),
+    ("replace/fifo/loop", || replace("fifo", Work::Loop)),
+    ("replace/fifo/zipf", || replace("fifo", Work::Zipf)),
+    ("replace/fifo/seq", || replace("fifo", Work::Seq)),
+    ("replace/lru/loop", || replace("lru", Work::Loop)),
+    ("replace/lru/zipf", || replace("lru", Work::Zipf)),
+    ("replace/lru/seq", || replace("lru", Work::Seq)),
+    ("replace/clock/loop", || replace("clock", Work::Loop)),
+    ("replace/clock/zipf", || replace("clock", Work::Zipf)),
+    ("replace/clock/seq", || replace("clock", Work::Seq)),
+    ("replace/eclock/loop", || replace("eclock", Work::Loop)),
+    ("replace/eclock/zipf", || replace("eclock", Work::Zipf)),
+    ("replace/eclock/seq", || replace("eclock", Work::Seq)),
 ];
 
 /// One row's result.
@@ -469,4 +483,130 @@ fn map128m() -> Result<Measured, String> {
 
 fn map1m() -> Result<Measured, String> {
     map_unmap(MIB)
+}
+
+/// fork + exec of /true + exit + wait: the shell's everyday path
+/// (average of 20, after one to warm the page cache).
+fn spawn_true() -> Result<Measured, String> {
+    const N: u64 = 20;
+    let once = || process::run("/true", &["true"]);
+    if once() != Ok(0) {
+        return Err(String::from("running /true failed"));
+    }
+    let (bad, ins, ticks) = measure(|| (0..N).filter(|_| once() != Ok(0)).count());
+    if bad > 0 {
+        return Err(format!("/true failed {} times", bad));
+    }
+    Ok(Measured {
+        instructions: ins / N,
+        ticks,
+        extra: vec![("ops", N)],
+    })
+}
+
+/// One byte there and back between two processes over two pipes
+/// (average of 1000 round trips): two writes, two reads, two sleeps and
+/// wakeups, two context switches.
+fn pipe_roundtrip() -> Result<Measured, String> {
+    const N: u64 = 1000;
+    let there = fs::pipe().map_err(|e| format!("pipe: {}", e))?;
+    let back = fs::pipe().map_err(|e| format!("pipe: {}", e))?;
+    let pid = process::spawn(|| {
+        let mut b = [0u8; 1];
+        sys::close(there[1]);
+        sys::close(back[0]);
+        while fs::read(there[0], &mut b) == Ok(1) {
+            if fs::write(back[1], &b) != Ok(1) {
+                return 1;
+            }
+        }
+        0
+    })
+    .map_err(|e| format!("fork: {}", e))?;
+    sys::close(there[0]);
+    sys::close(back[1]);
+    let mut b = [7u8; 1];
+    let (ok, ins, ticks) = measure(|| {
+        (0..N).all(|_| fs::write(there[1], &b) == Ok(1) && fs::read(back[0], &mut b) == Ok(1))
+    });
+    sys::close(there[1]);
+    sys::close(back[0]);
+    let st = process::wait_for(pid);
+    if !ok || st != Ok(0) {
+        return Err(format!("round trip failed (child status {:?})", st));
+    }
+    Ok(Measured {
+        instructions: ins / N,
+        ticks,
+        extra: vec![("ops", N)],
+    })
+}
+
+// ---- page replacement (docs/replacement.md) ----
+
+/// The replacement rows' workloads, each over a file-backed region with a
+/// resident limit of `REPLACE_FRAMES` frames, read-only, timer scans on.
+#[derive(Clone, Copy)]
+enum Work {
+    /// Pages 0..=FRAMES in a loop: one page more than fits.
+    Loop,
+    /// Zipf (s = 1) over 4 * FRAMES pages.
+    Zipf,
+    /// A sequential scan of 4 * FRAMES pages, twice.
+    Seq,
+}
+
+const REPLACE_FRAMES: usize = 16;
+const REPLACE_REFS: usize = 2000;
+
+fn replace_string(w: Work) -> Vec<usize> {
+    let n = 4 * REPLACE_FRAMES;
+    match w {
+        Work::Loop => (0..REPLACE_REFS)
+            .map(|i| i % (REPLACE_FRAMES + 1))
+            .collect(),
+        Work::Seq => (0..2 * n).map(|i| i % n).collect(),
+        Work::Zipf => {
+            // Cumulative weights 1/k, scaled to integers.
+            let mut cum = Vec::with_capacity(n);
+            let mut t = 0u64;
+            for k in 1..=n as u64 {
+                t += 1_000_000 / k;
+                cum.push(t);
+            }
+            let mut x = 0x9e37_79b9_7f4a_7c15u64;
+            (0..REPLACE_REFS)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let r = x % t;
+                    cum.partition_point(|&c| c <= r)
+                })
+                .collect()
+        }
+    }
+}
+
+/// Faults, evictions and instructions per eviction of one policy on one
+/// workload: the whole replay is measured, faults and file reads included.
+fn replace(policy: &str, w: Work) -> Result<Measured, String> {
+    use ulib::reslimit::{policy_number, Region};
+    let refs = replace_string(w);
+    let pages = refs.iter().max().copied().unwrap_or(0) + 1;
+    let p = policy_number(policy).ok_or("unknown policy")?;
+    let reg = Region::new("bench.region", pages, REPLACE_FRAMES, p, 0)
+        .map_err(|e| format!("region: {}", e))?;
+    let ((), ins, ticks) = measure(|| {
+        for &pg in &refs {
+            reg.touch(pg, false);
+        }
+    });
+    let s = reg.stat().map_err(|e| format!("stat: {}", e))?;
+    let mut m = plain(ins, ticks);
+    m.extra.push(("refs", refs.len() as u64));
+    m.extra.push(("faults", s.faults));
+    m.extra.push(("evictions", s.evictions));
+    m.extra.push(("ins_per_eviction", ins / s.evictions.max(1)));
+    Ok(m)
 }

@@ -14,8 +14,9 @@
 #![no_main]
 
 use abi::layout::PAGE_SIZE as PG;
-use abi::vmstat::{fault, PtEntry, VmStat, PTE_COW, PTE_R, PTE_U, PTE_V, PTE_W, VMCTL_COW};
+use abi::vmstat::{fault, PtEntry, PTE_COW, PTE_R, PTE_U, PTE_V, PTE_W, VMCTL_COW};
 use ulib::prelude::*;
+use ulib::probe::*;
 use ulib::test::{expect_killed, run_suite, Test};
 use ulib::{ensure, ensure_eq, fs, process, sys, vm};
 
@@ -40,24 +41,6 @@ fn main(args: &[&str]) -> i32 {
 }
 
 // ---- helpers ----
-
-/// Raw 8-byte load from a test address. A bad address traps and the
-/// kernel kills the process, which is what the tests that use one expect.
-fn rd(addr: usize) -> u64 {
-    // SAFETY: callers pass addresses of areas this process mapped (sbrk),
-    // which no Rust reference covers; volatile so every access happens.
-    unsafe { core::ptr::read_volatile(addr as *const u64) }
-}
-
-/// Raw 8-byte store; see [`rd`].
-fn wr(addr: usize, v: u64) {
-    // SAFETY: as in `rd`.
-    unsafe { core::ptr::write_volatile(addr as *mut u64, v) }
-}
-
-fn stat() -> Result<VmStat, String> {
-    vm::vmstat().map_err(|e| format!("vmstat: {}", e))
-}
 
 fn cow_on() -> Result<bool, String> {
     Ok(stat()?.cow_enabled != 0)
@@ -103,12 +86,6 @@ fn shrink(pages: usize) -> Result<(), String> {
         left -= n;
     }
     Ok(())
-}
-
-/// Page-aligned start of a region returned by `grow` (the break need not
-/// be page-aligned; we grow one extra page to have room).
-fn align_up(a: usize) -> usize {
-    (a + PG - 1) & !(PG - 1)
 }
 
 fn stamp(pid: i32, i: usize) -> u64 {
@@ -158,10 +135,10 @@ fn write_byte(fd: i32, b: u8) -> Result<(), String> {
 fn simple() -> Result<(), String> {
     let free = stat()?.free_frames as usize;
     let npages = free * 55 / 100;
-    let base = align_up(grow(npages + 1, 1)?);
+    let base = page_up(grow(npages + 1, 1)?);
     let me = process::getpid();
     for i in 0..npages {
-        wr(base + i * PG, stamp(me, i));
+        wr64(base + i * PG, stamp(me, i));
     }
     let cow = cow_on()?;
     for round in 0..2 {
@@ -170,12 +147,12 @@ fn simple() -> Result<(), String> {
             Ok(0) => {
                 let child = process::getpid();
                 for i in 0..npages {
-                    if rd(base + i * PG) != stamp(me, i) {
+                    if rd64(base + i * PG) != stamp(me, i) {
                         process::exit(2);
                     }
                 }
                 for i in (0..npages).step_by(32) {
-                    wr(base + i * PG, stamp(child, i));
+                    wr64(base + i * PG, stamp(child, i));
                 }
                 for i in 0..npages {
                     let want = if i % 32 == 0 {
@@ -183,7 +160,7 @@ fn simple() -> Result<(), String> {
                     } else {
                         stamp(me, i)
                     };
-                    if rd(base + i * PG) != want {
+                    if rd64(base + i * PG) != want {
                         process::exit(3);
                     }
                 }
@@ -219,7 +196,7 @@ fn simple() -> Result<(), String> {
         );
         for i in 0..npages {
             ensure_eq!(
-                rd(base + i * PG),
+                rd64(base + i * PG),
                 stamp(me, i),
                 "parent page {} after child",
                 i
@@ -235,10 +212,10 @@ fn simple() -> Result<(), String> {
 fn takeover() -> Result<(), String> {
     let free = stat()?.free_frames as usize;
     let npages = free * 40 / 100;
-    let base = align_up(grow(npages + 1, 1)?);
+    let base = page_up(grow(npages + 1, 1)?);
     let me = process::getpid();
     for i in 0..npages {
-        wr(base + i * PG, stamp(me, i));
+        wr64(base + i * PG, stamp(me, i));
     }
     let cow = cow_on()?;
     let [r, w] = fs::pipe().map_err(|_| String::from("pipe failed"))?;
@@ -250,13 +227,13 @@ fn takeover() -> Result<(), String> {
         }
         let child = process::getpid();
         for i in 0..npages {
-            if rd(base + i * PG) != stamp(me, i) {
+            if rd64(base + i * PG) != stamp(me, i) {
                 process::exit(2);
             }
-            wr(base + i * PG, stamp(child, i));
+            wr64(base + i * PG, stamp(child, i));
         }
         for i in 0..npages {
-            if rd(base + i * PG) != stamp(child, i) {
+            if rd64(base + i * PG) != stamp(child, i) {
                 process::exit(3);
             }
         }
@@ -303,7 +280,7 @@ fn takeover() -> Result<(), String> {
 fn three() -> Result<(), String> {
     let free = stat()?.free_frames as usize;
     let npages = (free / 4).min((32 << 20) / PG);
-    let base = align_up(grow(npages + 1, 1)?);
+    let base = page_up(grow(npages + 1, 1)?);
     let p = |i: usize| base + i * PG;
     let pid1 = fork()?;
     if pid1 == 0 {
@@ -315,26 +292,26 @@ fn three() -> Result<(), String> {
             let me = process::getpid();
             let n = npages / 5 * 4;
             for i in 0..n {
-                wr(p(i), stamp(me, i));
+                wr64(p(i), stamp(me, i));
             }
             for i in 0..n {
-                if rd(p(i)) != stamp(me, i) {
+                if rd64(p(i)) != stamp(me, i) {
                     process::exit(11);
                 }
             }
             for i in n..npages {
-                if rd(p(i)) != 0 {
+                if rd64(p(i)) != 0 {
                     process::exit(12);
                 }
             }
             process::exit(0);
         }
         for i in 0..npages / 2 {
-            wr(p(i), 9999);
+            wr64(p(i), 9999);
         }
         let st = process::wait_for(pid2).unwrap_or(13);
         for i in 0..npages / 2 {
-            if rd(p(i)) != 9999 {
+            if rd64(p(i)) != 9999 {
                 process::exit(14);
             }
         }
@@ -342,7 +319,7 @@ fn three() -> Result<(), String> {
     }
     let me = process::getpid();
     for i in 0..npages {
-        wr(p(i), stamp(me, i));
+        wr64(p(i), stamp(me, i));
     }
     let st = wait_status(pid1)?;
     ensure_eq!(
@@ -351,7 +328,7 @@ fn three() -> Result<(), String> {
         "children's status (10 fork, 11/12 grandchild data, 14 child data)"
     );
     for i in 0..npages {
-        ensure_eq!(rd(p(i)), stamp(me, i), "parent page {}", i);
+        ensure_eq!(rd64(p(i)), stamp(me, i), "parent page {}", i);
     }
     shrink(npages + 1)
 }
@@ -430,7 +407,7 @@ fn pattern(seed: u8, k: usize) -> u8 {
 /// read() into one (the kernel must copy first).
 fn file_io() -> Result<(), String> {
     const N: usize = 3 * PG;
-    let base = align_up(grow(4, 2)?);
+    let base = page_up(grow(4, 2)?);
     for k in 0..N {
         // SAFETY: inside the area just grown.
         unsafe { core::ptr::write_volatile((base + k) as *mut u8, pattern(1, k)) };
@@ -505,7 +482,7 @@ fn nest_node(base: usize, level: u32) -> i32 {
     let me = process::getpid();
     let s = |i: usize, gen: u64| stamp(me, i) ^ ((level as u64) << 24) ^ (gen << 20);
     for i in 0..NEST_PAGES {
-        wr(base + i * PG + (level as usize) * 8, s(i, 0));
+        wr64(base + i * PG + (level as usize) * 8, s(i, 0));
     }
     let mut kids = [0i32; NEST_FAN];
     if level < NEST_DEPTH {
@@ -520,10 +497,10 @@ fn nest_node(base: usize, level: u32) -> i32 {
     for gen in 1..4 {
         for i in 0..NEST_PAGES {
             let a = base + i * PG + (level as usize) * 8;
-            if rd(a) != s(i, gen - 1) {
+            if rd64(a) != s(i, gen - 1) {
                 return 21;
             }
-            wr(a, s(i, gen));
+            wr64(a, s(i, gen));
         }
     }
     let mut code = 0;
@@ -536,7 +513,7 @@ fn nest_node(base: usize, level: u32) -> i32 {
         }
     }
     for i in 0..NEST_PAGES {
-        if rd(base + i * PG + (level as usize) * 8) != s(i, 3) {
+        if rd64(base + i * PG + (level as usize) * 8) != s(i, 3) {
             return 23;
         }
     }
@@ -545,7 +522,7 @@ fn nest_node(base: usize, level: u32) -> i32 {
 
 /// Several levels of forks writing the same pages at once on all harts.
 fn nested() -> Result<(), String> {
-    let base = align_up(grow(NEST_PAGES + 1, 2)?);
+    let base = page_up(grow(NEST_PAGES + 1, 2)?);
     for round in 0..3 {
         let st = nest_node(base, 0);
         ensure_eq!(
@@ -562,10 +539,10 @@ fn nested() -> Result<(), String> {
 /// frame as the child's); a write gives a private writable page again.
 fn ptdump_bits() -> Result<(), String> {
     const N: usize = 8;
-    let base = align_up(grow(N + 1, 2)?);
+    let base = page_up(grow(N + 1, 2)?);
     let end = base + N * PG;
     for i in 0..N {
-        wr(base + i * PG, i as u64 + 1);
+        wr64(base + i * PG, i as u64 + 1);
     }
     let before = rows(0, base, end)?;
     ensure_eq!(before.len(), N, "mapped pages after writing");
@@ -633,7 +610,7 @@ fn ptdump_bits() -> Result<(), String> {
         // Write page 0 while the child still shares it: a copy.
         let _ = stat()?;
         let v0 = stat()?;
-        wr(base, 100);
+        wr64(base, 100);
         let v1 = stat()?;
         let copies = v1.faults[fault::COW_COPY] - v0.faults[fault::COW_COPY];
         let p0 = rows(0, base, base + PG)?;
@@ -671,7 +648,7 @@ fn ptdump_bits() -> Result<(), String> {
     ensure_eq!(st, 0, "child status");
     // The child is gone: page 1's frame has one owner left; a write takes it over.
     let v0 = stat()?;
-    wr(base + PG, 200);
+    wr64(base + PG, 200);
     let v1 = stat()?;
     let p1 = rows(0, base + PG, base + 2 * PG)?;
     ensure_eq!(p1.len(), 1, "page 1 mapped");
@@ -689,7 +666,7 @@ fn ptdump_bits() -> Result<(), String> {
         ensure_eq!(p1[0].pa, before[1].pa, "page 1 frame after takeover");
     }
     for i in 2..N {
-        ensure_eq!(rd(base + i * PG), i as u64 + 1, "page {} contents", i);
+        ensure_eq!(rd64(base + i * PG), i as u64 + 1, "page {} contents", i);
     }
     Ok(())
 }
@@ -698,9 +675,9 @@ fn ptdump_bits() -> Result<(), String> {
 /// parent's writes to the same pages take them over.
 fn counters() -> Result<(), String> {
     const N: usize = 64;
-    let base = align_up(grow(N + 1, 2)?);
+    let base = page_up(grow(N + 1, 2)?);
     for i in 0..N {
-        wr(base + i * PG, i as u64);
+        wr64(base + i * PG, i as u64);
     }
     let cow = cow_on()?;
     let [r, w] = fs::pipe().map_err(|_| String::from("pipe failed"))?;
@@ -709,7 +686,7 @@ fn counters() -> Result<(), String> {
         let _ = stat();
         let Ok(v0) = stat() else { process::exit(9) };
         for i in 0..N {
-            wr(base + i * PG, 1000 + i as u64);
+            wr64(base + i * PG, 1000 + i as u64);
         }
         let Ok(v1) = stat() else { process::exit(9) };
         let copies = v1.faults[fault::COW_COPY] - v0.faults[fault::COW_COPY];
@@ -736,8 +713,8 @@ fn counters() -> Result<(), String> {
     }
     let v0 = stat()?;
     for i in 0..N {
-        ensure_eq!(rd(base + i * PG), i as u64, "parent page {}", i);
-        wr(base + i * PG, 2000 + i as u64);
+        ensure_eq!(rd64(base + i * PG), i as u64, "parent page {}", i);
+        wr64(base + i * PG, 2000 + i as u64);
     }
     let v1 = stat()?;
     let take = v1.faults[fault::COW_TAKEOVER] - v0.faults[fault::COW_TAKEOVER];
@@ -759,17 +736,17 @@ fn counters() -> Result<(), String> {
 /// failure code.
 fn leak_round(base: usize, n: usize) -> i32 {
     for i in 0..n {
-        wr(base + i * PG, i as u64);
+        wr64(base + i * PG, i as u64);
     }
     // A child that writes half the pages and reads the rest.
     match process::fork() {
         Ok(0) => {
             for i in 0..n / 2 {
-                wr(base + i * PG, 7);
+                wr64(base + i * PG, 7);
             }
             let mut sum = 0;
             for i in n / 2..n {
-                sum += rd(base + i * PG);
+                sum += rd64(base + i * PG);
             }
             process::exit(if sum == (n / 2..n).map(|i| i as u64).sum() {
                 0
@@ -789,7 +766,7 @@ fn leak_round(base: usize, n: usize) -> i32 {
         Ok(0) => {
             // SAFETY: 8 bytes at the start of our area.
             let n = unsafe { sys::read(r, base as *mut u8, 8) };
-            process::exit(if n == 8 && rd(base) == 0x1234 { 0 } else { 4 });
+            process::exit(if n == 8 && rd64(base) == 0x1234 { 0 } else { 4 });
         }
         Ok(pid) => {
             let _ = fs::write(w, &0x1234u64.to_le_bytes());
@@ -802,7 +779,7 @@ fn leak_round(base: usize, n: usize) -> i32 {
         }
         Err(_) => return 2,
     }
-    if rd(base) != 0 {
+    if rd64(base) != 0 {
         return 5;
     }
     // Three levels of children, each writing.
@@ -811,13 +788,13 @@ fn leak_round(base: usize, n: usize) -> i32 {
             let code = match process::fork() {
                 Ok(0) => {
                     for i in 0..n {
-                        wr(base + i * PG, 3);
+                        wr64(base + i * PG, 3);
                     }
                     process::exit(0);
                 }
                 Ok(pid) => {
                     for i in 0..n {
-                        wr(base + i * PG, 2);
+                        wr64(base + i * PG, 2);
                     }
                     process::wait_for(pid).unwrap_or(6)
                 }
@@ -837,7 +814,7 @@ fn leak_round(base: usize, n: usize) -> i32 {
 /// as many free frames as there were before it.
 fn leak() -> Result<(), String> {
     const N: usize = 32;
-    let base = align_up(grow(N + 1, 2)?);
+    let base = page_up(grow(N + 1, 2)?);
     let st = leak_round(base, N);
     ensure_eq!(st, 0, "warm-up round");
     let _ = stat()?;
@@ -878,15 +855,15 @@ fn eager_readonly() -> Result<(), String> {
         );
         let a = ulib::mem::mmap_anon(PG, ulib::mem::PROT_READ)
             .map_err(|_| String::from("mmap failed"))?;
-        ensure_eq!(rd(a), 0, "read-only page");
+        ensure_eq!(rd64(a), 0, "read-only page");
         let text = eager_readonly as *const () as usize & !7;
         for round in 0..3 {
             expect_killed(
                 &format!("fork {}: store to a PROT_READ page", round),
-                || wr(a, 1),
+                || wr64(a, 1),
             )?;
             expect_killed(&format!("fork {}: store to program text", round), || {
-                wr(text, 0)
+                wr64(text, 0)
             })?;
         }
         Ok(())

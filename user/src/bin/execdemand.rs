@@ -10,8 +10,9 @@
 #![no_main]
 
 use abi::layout::PAGE_SIZE as PG;
-use abi::vmstat::{fault, VmStat};
+use abi::vmstat::fault;
 use ulib::prelude::*;
+use ulib::probe::stat;
 use ulib::test::{run_suite, Test};
 use ulib::{ensure, ensure_eq, fs, process, vm};
 
@@ -34,10 +35,6 @@ fn main(args: &[&str]) -> i32 {
         Test::forked("again", again),
     ];
     run_suite(SUITE, &tests, args.get(1..).unwrap_or(&[]))
-}
-
-fn stat() -> Result<VmStat, String> {
-    vm::vmstat().map_err(|e| format!("vmstat: {}", e))
 }
 
 /// Runs the exec path once in this process so its pages are mapped here

@@ -11,8 +11,9 @@
 
 use abi::layout::{MMAP_BASE, PAGE_SIZE as PG};
 use abi::syscall::{SBRK_EAGER, SBRK_LAZY};
-use abi::vmstat::{fault, VmStat};
+use abi::vmstat::fault;
 use ulib::prelude::*;
+use ulib::probe::*;
 use ulib::test::{child_status, expect_killed, run_suite, Test};
 use ulib::{ensure, ensure_eq, fs, mem, process, sys, vm};
 
@@ -43,27 +44,6 @@ fn main(args: &[&str]) -> i32 {
 
 // ---- helpers ----
 
-/// Raw 8-byte load from a test address; a bad one gets the process killed.
-fn rd(addr: usize) -> u64 {
-    // SAFETY: callers pass addresses in areas this process grew with sbrk,
-    // which no Rust reference covers; volatile so every access happens.
-    unsafe { core::ptr::read_volatile(addr as *const u64) }
-}
-
-/// Raw 8-byte store; see [`rd`].
-fn wr(addr: usize, v: u64) {
-    // SAFETY: as in `rd`.
-    unsafe { core::ptr::write_volatile(addr as *mut u64, v) }
-}
-
-fn stat() -> Result<VmStat, String> {
-    vm::vmstat().map_err(|e| format!("vmstat: {}", e))
-}
-
-fn delta(a: &VmStat, b: &VmStat, k: usize) -> u64 {
-    b.faults[k] - a.faults[k]
-}
-
 /// One raw sbrk call; `None` when the kernel says -1.
 fn sbrk(n: isize, typ: usize) -> Option<usize> {
     // SAFETY: the tests only shrink areas they grew themselves.
@@ -92,10 +72,6 @@ fn grow(bytes: usize, typ: usize) -> Result<usize, String> {
     Ok(start)
 }
 
-fn align_up(a: usize) -> usize {
-    (a + PG - 1) & !(PG - 1)
-}
-
 /// A warm-up child, so the parent's own stack and tables are in place
 /// before a frame count that must come out exact.
 fn warm_up() -> Result<(), String> {
@@ -119,10 +95,10 @@ fn sbrk1g() -> Result<(), String> {
         "lazy sbrk of 1 GiB took {} frames before any touch",
         v0.free_frames - v1.free_frames
     );
-    let a = align_up(old) + GIB / 2;
-    wr(a, 0x5a5a);
+    let a = page_up(old) + GIB / 2;
+    wr64(a, 0x5a5a);
     let v2 = stat()?;
-    ensure_eq!(rd(a), 0x5a5a, "touched word");
+    ensure_eq!(rd64(a), 0x5a5a, "touched word");
     let used = v0.free_frames - v2.free_frames;
     ensure!(
         (1..=4).contains(&used),
@@ -142,9 +118,9 @@ fn unmap() -> Result<(), String> {
     const N: usize = 64;
     let v0 = stat()?;
     let old = grow((N + 1) * PG, SBRK_LAZY)?;
-    let base = align_up(old);
+    let base = page_up(old);
     for i in 0..N {
-        wr(base + i * PG, i as u64);
+        wr64(base + i * PG, i as u64);
     }
     let v1 = stat()?;
     let used = v0.free_frames - v1.free_frames;
@@ -169,7 +145,7 @@ fn unmap() -> Result<(), String> {
         v0.free_frames - v2.free_frames
     );
     expect_killed("read of a page given back by sbrk", || {
-        rd(base + PG);
+        rd64(base + PG);
     })
 }
 
@@ -179,11 +155,11 @@ fn readzero() -> Result<(), String> {
     const BYTES: usize = 100 * MIB;
     let pages = BYTES / PG;
     let old = grow(BYTES + PG, SBRK_LAZY)?;
-    let base = align_up(old);
+    let base = page_up(old);
     let v0 = stat()?;
     let mut sum = 0u64;
     for i in 0..pages {
-        sum |= rd(base + i * PG) | rd(base + i * PG + PG - 8);
+        sum |= rd64(base + i * PG) | rd64(base + i * PG + PG - 8);
     }
     let v1 = stat()?;
     ensure_eq!(sum, 0, "OR of the words read from untouched heap");
@@ -207,14 +183,14 @@ fn readzero() -> Result<(), String> {
         delta(&v0, &v1, fault::ZERO_FILLED)
     );
     // A write after the read still gets its own page.
-    wr(base + 5 * PG, 77);
+    wr64(base + 5 * PG, 77);
     let v2 = stat()?;
     ensure!(
         delta(&v1, &v2, fault::ZERO_FILLED) >= 1,
         "write after read: no ZERO_FILLED"
     );
-    ensure_eq!(rd(base + 5 * PG), 77, "written word");
-    ensure_eq!(rd(base + 6 * PG), 0, "neighbour page");
+    ensure_eq!(rd64(base + 5 * PG), 77, "written word");
+    ensure_eq!(rd64(base + 6 * PG), 0, "neighbour page");
     Ok(())
 }
 
@@ -244,12 +220,12 @@ fn eagerfail() -> Result<(), String> {
         let Some(old) = sbrk(2 * PG as isize, SBRK_EAGER) else {
             return 5;
         };
-        let a = align_up(old);
-        if rd(a) != 0 {
+        let a = page_up(old);
+        if rd64(a) != 0 {
             return 6;
         }
-        wr(a, 9);
-        if rd(a) != 9 {
+        wr64(a, 9);
+        if rd64(a) != 9 {
             return 6;
         }
         0
@@ -274,10 +250,10 @@ fn lazyoom() -> Result<(), String> {
         let Ok(old) = grow(bytes, SBRK_LAZY) else {
             return 2;
         };
-        let base = align_up(old);
+        let base = page_up(old);
         let mut a = base;
         while a + PG <= old + bytes {
-            wr(a, a as u64);
+            wr64(a, a as u64);
             a += PG;
         }
         3
@@ -292,13 +268,14 @@ fn lazyoom() -> Result<(), String> {
     Ok(())
 }
 
-/// The heap may reach MMAP_BASE but not pass it; shrinking below the
-/// start of the heap fails too.
+/// The heap may reach MMAP_BASE but not pass it; shrinking by more than
+/// the heap leaves the break alone and returns it, as xv6 does.
 fn pastmmap() -> Result<(), String> {
     let brk0 = process::brk();
-    ensure!(
-        sbrk(-(brk0 as isize) - PG as isize, SBRK_EAGER).is_none(),
-        "shrinking the break below 0 succeeded"
+    ensure_eq!(
+        sbrk(-(brk0 as isize) - PG as isize, SBRK_EAGER),
+        Some(brk0),
+        "shrinking the break below 0"
     );
     ensure_eq!(process::brk(), brk0, "break after the refused shrink");
     while process::brk() + GIB <= MMAP_BASE {
@@ -330,9 +307,9 @@ fn pastmmap() -> Result<(), String> {
         "eager sbrk(1) at MMAP_BASE succeeded"
     );
     let last = MMAP_BASE - 8;
-    ensure_eq!(rd(last), 0, "last heap word");
-    wr(last, 42);
-    ensure_eq!(rd(last), 42, "last heap word after write");
+    ensure_eq!(rd64(last), 0, "last heap word");
+    wr64(last, 42);
+    ensure_eq!(rd64(last), 42, "last heap word after write");
     // mmap still has its own range above the heap.
     let m = mem::mmap_anon(PG, mem::PROT_READ | mem::PROT_WRITE)
         .map_err(|_| String::from("mmap after the heap reached MMAP_BASE failed"))?;
@@ -341,8 +318,8 @@ fn pastmmap() -> Result<(), String> {
         "mmap returned {:#x}, inside the heap's range",
         m
     );
-    wr(m, 1);
-    ensure_eq!(rd(last), 42, "heap word after mmap write");
+    wr64(m, 1);
+    ensure_eq!(rd64(last), 42, "heap word after mmap write");
     Ok(())
 }
 
@@ -358,7 +335,7 @@ fn readfile() -> Result<(), String> {
     let data: Vec<u8> = (0..N).map(|k| pattern(3, k)).collect();
     fs::write_file(&name, &data).map_err(|e| format!("writing {}: {}", name, e))?;
     let old = grow(5 * PG, SBRK_LAZY)?;
-    let base = align_up(old);
+    let base = page_up(old);
     let fd = fs::open(&name, fs::O_RDONLY).map_err(|e| format!("open {}: {}", name, e))?;
     let v0 = stat()?;
     // SAFETY: 4 pages of the area just grown, untouched so far.
@@ -387,7 +364,7 @@ fn readfile() -> Result<(), String> {
 fn piperead() -> Result<(), String> {
     const N: usize = 3 * PG;
     let old = grow(4 * PG, SBRK_LAZY)?;
-    let base = align_up(old);
+    let base = page_up(old);
     let (r, w) = Fd::pipe().map_err(|_| String::from("pipe failed"))?;
     let pid = process::spawn(|| {
         let data: Vec<u8> = (0..N).map(|k| pattern(5, k)).collect();
@@ -415,7 +392,7 @@ fn piperead() -> Result<(), String> {
 fn pipezero() -> Result<(), String> {
     const N: usize = 4 * PG;
     let old = grow(N + PG, SBRK_LAZY)?;
-    let base = align_up(old);
+    let base = page_up(old);
     let mut buf = vec![0xffu8; N];
     let (r, w) = Fd::pipe().map_err(|_| String::from("pipe failed"))?;
     let v0 = stat()?;
@@ -453,7 +430,7 @@ fn filezero() -> Result<(), String> {
     const N: usize = 2 * PG;
     let name = format!("lazyz.{}", process::getpid());
     let old = grow(N + PG, SBRK_LAZY)?;
-    let base = align_up(old);
+    let base = page_up(old);
     let fd = Fd::create(&name).map_err(|e| format!("create {}: {}", name, e))?;
     // SAFETY: N untouched bytes of our heap; the kernel only reads them.
     let n = unsafe { sys::write(fd.raw(), base as *const u8, N) };
@@ -473,7 +450,7 @@ fn filezero() -> Result<(), String> {
 /// A system call handed an address past the break fails with -1 and the
 /// process lives; the same access from user mode is fatal.
 fn badaddr() -> Result<(), String> {
-    let b = align_up(process::brk()) + 16 * PG;
+    let b = page_up(process::brk()) + 16 * PG;
     let (r, w) = Fd::pipe().map_err(|_| String::from("pipe failed"))?;
     ensure!(w.write(b"abcd") == Ok(4), "pipe write");
     // SAFETY: deliberately bad address: the kernel must refuse it.
@@ -488,6 +465,6 @@ fn badaddr() -> Result<(), String> {
     let _ = fs::unlink(&name);
     ensure_eq!(n, -1, "write() to a file from an address past the break");
     expect_killed("load past the break", || {
-        rd(b);
+        rd64(b);
     })
 }

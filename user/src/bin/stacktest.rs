@@ -11,9 +11,10 @@
 use abi::layout::{
     PAGE_SIZE as PG, STACK_BOTTOM, STACK_GUARD, STACK_INITIAL, STACK_PAGES, STACK_TOP,
 };
-use abi::vmstat::{fault, VmStat, PTE_COW, PTE_R, PTE_U, PTE_W, PTE_X};
+use abi::vmstat::{fault, PTE_COW, PTE_R, PTE_U, PTE_W, PTE_X};
 use core::hint::black_box;
 use ulib::prelude::*;
+use ulib::probe::stat;
 use ulib::test::{expect_killed, run_suite, Test};
 use ulib::{ensure, ensure_eq, process, vm};
 
@@ -37,10 +38,6 @@ fn main(args: &[&str]) -> i32 {
         Test::forked("below", below),
     ];
     run_suite(SUITE, &tests, args.get(1..).unwrap_or(&[]))
-}
-
-fn stat() -> Result<VmStat, String> {
-    vm::vmstat().map_err(|e| format!("vmstat: {}", e))
 }
 
 /// How many pages of [STACK_BOTTOM, STACK_TOP) this process has mapped.

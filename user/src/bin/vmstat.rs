@@ -30,5 +30,10 @@ fn main(args: &[&str]) -> i32 {
     println!("swap-ins {}", v.swap_ins);
     println!("swap-outs {}", v.swap_outs);
     println!("cow {}", if v.cow_enabled != 0 { "on" } else { "off" });
+    println!("policy {}", ulib::reslimit::policy_name(v.policy));
+    println!("evictions {}", v.policy_evictions);
+    println!("scans {}", v.policy_scans);
+    println!("a-clears {}", v.policy_a_clears);
+    println!("scan-ms {}", v.scan_ms);
     0
 }

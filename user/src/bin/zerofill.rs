@@ -5,8 +5,9 @@
 #![no_main]
 
 use abi::layout::PAGE_SIZE as PG;
-use abi::vmstat::{fault, PtEntry, VmStat, PTE_COW, PTE_R, PTE_U, PTE_V, PTE_W};
+use abi::vmstat::{fault, PtEntry, PTE_COW, PTE_R, PTE_U, PTE_V, PTE_W};
 use ulib::prelude::*;
+use ulib::probe::*;
 use ulib::test::{expect_killed, run_suite, Test};
 use ulib::{ensure, ensure_eq, mem, process, sys, vm};
 
@@ -34,26 +35,6 @@ static mut ZBSS: Area = Area([0; 8 * PG]);
 
 fn bss_base() -> usize {
     core::ptr::addr_of!(ZBSS) as usize
-}
-
-fn rd(addr: usize) -> u64 {
-    // SAFETY: callers pass addresses of memory this process owns (.bss,
-    // sbrk or mmap areas) that no Rust reference covers, or deliberately
-    // bad ones in a child that must be killed.
-    unsafe { core::ptr::read_volatile(addr as *const u64) }
-}
-
-fn wr(addr: usize, v: u64) {
-    // SAFETY: as in `rd`.
-    unsafe { core::ptr::write_volatile(addr as *mut u64, v) }
-}
-
-fn stat() -> Result<VmStat, String> {
-    vm::vmstat().map_err(|e| format!("vmstat: {}", e))
-}
-
-fn delta(a: &VmStat, b: &VmStat, k: usize) -> u64 {
-    b.faults[k] - a.faults[k]
 }
 
 /// The mapping of page `va` in this process, if any.
@@ -120,9 +101,9 @@ fn expect_private(va: usize, zero: u64, word: u64, what: &str) -> Result<(), Str
         va,
         e.flags
     );
-    ensure_eq!(rd(va), word, "{} written word", what);
+    ensure_eq!(rd64(va), word, "{} written word", what);
     for off in (8..PG).step_by(8) {
-        ensure_eq!(rd(va + off), 0, "{} byte {} of a fresh page", what, off);
+        ensure_eq!(rd64(va + off), 0, "{} byte {} of a fresh page", what, off);
     }
     Ok(())
 }
@@ -133,7 +114,7 @@ fn expect_private(va: usize, zero: u64, word: u64, what: &str) -> Result<(), Str
 fn read_then_write(a: usize, b: usize, zero: Option<u64>, what: &str) -> Result<u64, String> {
     let _ = stat()?;
     let v0 = stat()?;
-    let x = rd(a) | rd(a + PG - 8) | rd(b);
+    let x = rd64(a) | rd64(a + PG - 8) | rd64(b);
     let v1 = stat()?;
     ensure_eq!(x, 0, "{}: words read from untouched pages", what);
     ensure_eq!(
@@ -151,7 +132,7 @@ fn read_then_write(a: usize, b: usize, zero: Option<u64>, what: &str) -> Result<
     let z = expect_zero_page(a, zero, what)?;
     expect_zero_page(b, Some(z), what)?;
     let v2 = stat()?;
-    wr(a, 0xfeed);
+    wr64(a, 0xfeed);
     let v3 = stat()?;
     ensure_eq!(
         delta(&v2, &v3, fault::ZERO_FILLED),
@@ -171,7 +152,7 @@ fn bss() -> Result<(), String> {
     let base = bss_base();
     let z = read_then_write(base + 2 * PG, base + 5 * PG, None, "bss page")?;
     let h = lazy_pages(1)?;
-    ensure_eq!(rd(h), 0, "heap word");
+    ensure_eq!(rd64(h), 0, "heap word");
     expect_zero_page(h, Some(z), "heap page")?;
     Ok(())
 }
@@ -188,7 +169,7 @@ fn anon_mmap() -> Result<(), String> {
     let z = read_then_write(m + PG, m + 3 * PG, None, "mmap page")?;
     // The same zero frame as the heap's.
     let h = lazy_pages(1)?;
-    ensure_eq!(rd(h), 0, "heap word");
+    ensure_eq!(rd64(h), 0, "heap word");
     expect_zero_page(h, Some(z), "heap page")?;
     Ok(())
 }
@@ -201,7 +182,7 @@ fn many() -> Result<(), String> {
     let v0 = stat()?;
     let mut x = 0;
     for i in 0..N {
-        x |= rd(h + i * PG);
+        x |= rd64(h + i * PG);
     }
     let v1 = stat()?;
     ensure_eq!(x, 0, "words read");
@@ -230,7 +211,7 @@ fn many() -> Result<(), String> {
 /// write is a zero fill, not a copy.
 fn after_fork() -> Result<(), String> {
     let h = lazy_pages(2)?;
-    ensure_eq!(rd(h), 0, "heap word");
+    ensure_eq!(rd64(h), 0, "heap word");
     let z = expect_zero_page(h, None, "heap page")?;
     let st = ulib::test::child_status(|| {
         let code = (|| -> Result<(), String> {
@@ -245,7 +226,7 @@ fn after_fork() -> Result<(), String> {
             );
             let _ = stat()?;
             let v0 = stat()?;
-            wr(h, 5);
+            wr64(h, 5);
             let v1 = stat()?;
             ensure_eq!(
                 delta(&v0, &v1, fault::ZERO_FILLED),
@@ -268,7 +249,7 @@ fn after_fork() -> Result<(), String> {
         }
     })?;
     ensure_eq!(st, 0, "child status");
-    ensure_eq!(rd(h), 0, "parent's word after the child wrote");
+    ensure_eq!(rd64(h), 0, "parent's word after the child wrote");
     expect_zero_page(h, Some(z), "parent's page")?;
     Ok(())
 }
@@ -277,12 +258,12 @@ fn after_fork() -> Result<(), String> {
 fn readonly() -> Result<(), String> {
     let m = mem::mmap_anon(2 * PG, mem::PROT_READ).map_err(|_| String::from("mmap failed"))?;
     ensure_eq!(
-        rd(m) | rd(m + PG),
+        rd64(m) | rd64(m + PG),
         0,
         "words of a read-only anonymous mapping"
     );
     expect_zero_page(m, None, "read-only page")?;
-    expect_killed("write to a PROT_READ anonymous page", || wr(m, 1))?;
+    expect_killed("write to a PROT_READ anonymous page", || wr64(m, 1))?;
     ensure_eq!(process::getpid() > 0, true, "alive");
     Ok(())
 }

@@ -185,6 +185,13 @@ pub fn run() {
         let cwd = ops::chdir(&root, b"gone").unwrap();
         ops::unlink(&root, b"gone").unwrap();
         assert!(read_file(&cwd, "..").is_ok());
+        // A directory with no links takes no new entries (issue 7 item 6):
+        // they would be unreachable, lost inodes and blocks.
+        assert!(ops::mkdir(&cwd, b"d").is_err());
+        assert!(ops::open(&cwd, b"f", O_CREATE | O_RDWR).is_err());
+        assert!(ops::mknod(&cwd, b"n", 1, 0).is_err());
+        assert!(ops::link(&root, b"README", b"/gone/l").is_err());
+        assert!(ops::link(&cwd, b"/README", b"l").is_err());
         drop(cwd);
     }
     drop(d_ip);

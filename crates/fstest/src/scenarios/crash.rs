@@ -11,7 +11,6 @@
 use super::{insert_disk, pat, setup, write_file};
 use crate::drivers::virtio_blk::{self, lock, take_reads, DISK};
 use crate::fs::{self, ops};
-use crate::mkfs::{superblock, u32_at};
 use abi::fs::*;
 use std::collections::BTreeMap;
 
@@ -96,9 +95,11 @@ pub fn run() {
 }
 
 /// Mount crash image `n` (which recovers the log) and fsck it.
-fn recover(img: Vec<u8>, n: usize) -> crate::fsck::Report {
-    let sb = superblock(&img);
-    let logged = u32_at(&img, sb.logstart, 0);
+fn recover(img: Vec<u8>, n: usize) -> super::Report {
+    let (sb, logged) = {
+        let fs = xv6img::FsImage::new(&img).expect("superblock");
+        (fs.sb, fs.log_header_count() as u32)
+    };
     insert_disk(img);
     take_reads();
     fs::init();
@@ -116,7 +117,7 @@ fn recover(img: Vec<u8>, n: usize) -> crate::fsck::Report {
         );
     }
     let d = lock(&DISK).clone();
-    let r = crate::fsck::fsck(&d);
+    let r = super::fsck(&d);
     for e in &r.errors {
         println!("fsck: {e}");
     }

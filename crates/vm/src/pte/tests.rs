@@ -210,3 +210,39 @@ fn for_each_table_children_first() {
     for_each_table(&empty, BASE, |_| n += 1);
     assert_eq!(n, 0);
 }
+
+#[test]
+fn for_each_leaf_from_resumes_in_bounded_pieces() {
+    let mut m = Mem::new(40);
+    let mut vas: Vec<usize> = (0..50).map(|k| k * P).collect();
+    vas.extend([0x20_0000, 0x20_1000, 0x4000_0000, MAXVA - 2 * P]);
+    for (n, &va) in vas.iter().enumerate() {
+        assert!(map(&mut m, va, 0x9000_0000 + n * P, R | U));
+    }
+    // Pieces of at most 7, each resuming one page past the last address.
+    let mut seen: Vec<usize> = Vec::new();
+    let mut from = 0;
+    loop {
+        let mut piece = Vec::new();
+        let done = for_each_leaf_from(&m, BASE, from, |va, _| {
+            piece.push(va);
+            piece.len() < 7
+        });
+        assert!(piece.len() <= 7);
+        seen.extend(&piece);
+        match piece.last() {
+            Some(&last) if !done => from = last + P,
+            _ => break,
+        }
+    }
+    let mut want = vas.clone();
+    want.sort();
+    assert_eq!(seen, want);
+    // A start inside the range skips what lies below it.
+    let mut above = Vec::new();
+    for_each_leaf_from(&m, BASE, 0x20_1000, |va, _| {
+        above.push(va);
+        true
+    });
+    assert_eq!(above, vec![0x20_1000, 0x4000_0000, MAXVA - 2 * P]);
+}

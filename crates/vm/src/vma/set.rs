@@ -2,6 +2,12 @@
 //! address. Invariants after every public call: areas are page-aligned,
 //! non-empty and disjoint, and each key equals its area's `start`.
 //! Operations that fail return an error before changing anything.
+//!
+//! A set may have a limit on its number of areas (a process's, like Linux's
+//! max_map_count): every operation that could end above it fails with
+//! `TooMany` first. Apart from the B-tree's own nodes, the kernel-facing
+//! operations allocate nothing, so tearing a space down cannot run out of
+//! memory.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -11,6 +17,8 @@ use crate::{is_page_aligned, page_round_down, page_round_up};
 
 pub struct VmaSet<B: Backing> {
     map: BTreeMap<usize, Vma<B>>,
+    /// Most areas the set may hold.
+    limit: usize,
 }
 
 impl<B: Backing> Default for VmaSet<B> {
@@ -22,9 +30,19 @@ impl<B: Backing> Default for VmaSet<B> {
 impl<B: Backing> VmaSet<B> {
     /// Const so a kernel can put an empty set in a static initializer.
     pub const fn new() -> Self {
+        Self::with_limit(usize::MAX)
+    }
+
+    /// An empty set that never holds more than `limit` areas.
+    pub const fn with_limit(limit: usize) -> Self {
         VmaSet {
             map: BTreeMap::new(),
+            limit,
         }
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit
     }
 
     /// The area containing `addr`: the last one starting at or below it, if
@@ -64,6 +82,9 @@ impl<B: Backing> VmaSet<B> {
         if self.overlaps(vma.start, vma.end) {
             return Err(VmaError::Overlap);
         }
+        if self.map.len() >= self.limit && !self.would_merge(&vma) {
+            return Err(VmaError::TooMany);
+        }
         let (start, end) = (vma.start, vma.end);
         self.map.insert(start, vma);
         self.merge_around(start, end);
@@ -75,22 +96,64 @@ impl<B: Backing> VmaSet<B> {
     /// input). Areas partly inside are split; their outside parts stay. The
     /// removed pieces come back in address order so the caller can unmap,
     /// write back and drop them. No area in the range is not an error.
-    pub fn remove_range(&mut self, start: usize, end: usize) -> Vec<Vma<B>> {
+    /// This allocates the vector; the kernel, which must not allocate while
+    /// tearing down, calls [`Self::split_for_remove`] and
+    /// [`Self::take_first_in`] itself.
+    pub fn remove_range(&mut self, start: usize, end: usize) -> Result<Vec<Vma<B>>, VmaError> {
+        let (start, end) = self.split_for_remove(start, end)?;
+        let mut removed = Vec::new();
+        while let Some(v) = self.take_first_in(start, end) {
+            removed.push(v);
+        }
+        Ok(removed)
+    }
+
+    /// First step of a removal: round `[start, end)` outwards to pages and
+    /// split the areas straddling its edges, so that the range holds whole
+    /// areas only. Returns the rounded range. Fails with `TooMany`,
+    /// changing nothing, if the set would end up over its limit.
+    pub fn split_for_remove(
+        &mut self,
+        start: usize,
+        end: usize,
+    ) -> Result<(usize, usize), VmaError> {
         let start = page_round_down(start);
         let end = page_round_up(end).unwrap_or(page_round_down(usize::MAX));
-        let mut removed = Vec::new();
         if start >= end {
-            return removed;
+            return Ok((start, start));
+        }
+        if self.len_after_remove(start, end) > self.limit.max(self.map.len()) {
+            return Err(VmaError::TooMany);
         }
         self.split_at(start);
         self.split_at(end);
-        let keys: Vec<usize> = self.map.range(start..end).map(|(k, _)| *k).collect();
-        for k in keys {
-            if let Some(v) = self.map.remove(&k) {
-                removed.push(v);
-            }
+        Ok((start, end))
+    }
+
+    /// Take out the lowest area starting in `[start, end)`, if any.
+    pub fn take_first_in(&mut self, start: usize, end: usize) -> Option<Vma<B>> {
+        if start >= end {
+            return None;
         }
-        removed
+        let k = *self.map.range(start..end).next()?.0;
+        self.map.remove(&k)
+    }
+
+    /// How many areas the set would hold after removing the page-aligned
+    /// `[start, end)`: one more for each edge that falls inside an area,
+    /// one fewer for each area the range touches.
+    pub fn len_after_remove(&self, start: usize, end: usize) -> usize {
+        let inside = |a: usize| self.find(a).is_some_and(|v| v.start != a);
+        let splits = inside(start) as usize + inside(end) as usize;
+        let touched = match self.find(start) {
+            Some(_) => 1,
+            None => 0,
+        } + self
+            .map
+            .range(start..end)
+            .filter(|(k, _)| **k != start)
+            .count();
+        (self.map.len() + splits).saturating_sub(touched)
     }
 
     /// Set the permission of `[start, end)`, which must be page-aligned and
@@ -109,6 +172,15 @@ impl<B: Backing> VmaSet<B> {
         }
         if !self.covers(start, end) {
             return Err(VmaError::NotMapped);
+        }
+        // An edge inside an area of another permission splits it for good;
+        // other splits merge back below. Merges with outside neighbours are
+        // not counted, so at the limit this errs on the side of refusing.
+        let splits_for_good =
+            |a: usize| self.find(a).is_some_and(|v| v.start != a && v.perm != perm);
+        let splits = splits_for_good(start) as usize + splits_for_good(end) as usize;
+        if splits > 0 && self.map.len() + splits > self.limit {
+            return Err(VmaError::TooMany);
         }
         self.split_at(start);
         self.split_at(end);
@@ -227,9 +299,25 @@ impl<B: Backing> VmaSet<B> {
         self.map.is_empty()
     }
 
-    /// Take every area out, in address order (exit/exec).
-    pub fn drain(&mut self) -> Vec<Vma<B>> {
-        core::mem::take(&mut self.map).into_values().collect()
+    /// Take every area out, in address order (exit/exec). The iterator
+    /// owns the areas; nothing is allocated.
+    pub fn drain(&mut self) -> impl Iterator<Item = Vma<B>> + use<B> {
+        core::mem::take(&mut self.map).into_values()
+    }
+
+    /// Whether `vma` (free and aligned) would merge with a neighbour on
+    /// insert, so that the set would not grow.
+    fn would_merge(&self, vma: &Vma<B>) -> bool {
+        let seamless = |a: &Vma<B>, b: &Vma<B>| {
+            a.perm == b.perm && a.flags == b.flags && a.backing.mergeable(a.len(), &b.backing)
+        };
+        let left = vma
+            .start
+            .checked_sub(1)
+            .and_then(|a| self.find(a))
+            .is_some_and(|l| seamless(l, vma));
+        let right = self.map.get(&vma.end).is_some_and(|r| seamless(vma, r));
+        left || right
     }
 
     /// Whether every byte of `[start, end)` is in some area.
@@ -271,9 +359,15 @@ impl<B: Backing> VmaSet<B> {
             Some(v) => v.start,
             None => start,
         };
-        let keys: Vec<usize> = self.map.range(lo..=end).map(|(k, _)| *k).collect();
-        for k in keys {
+        // Walk the keys without collecting them: a merge only removes the
+        // key after `k`, so the next key above `k` is still the right one.
+        let mut next = self.map.range(lo..=end).next().map(|(k, _)| *k);
+        while let Some(k) = next {
             while self.merge_with_next(k) {}
+            if k >= end {
+                break;
+            }
+            next = self.map.range(k + 1..=end).next().map(|(k, _)| *k);
         }
     }
 

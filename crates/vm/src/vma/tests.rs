@@ -226,7 +226,7 @@ fn three_pages_file() -> VmaSet<Mock> {
 #[test]
 fn remove_head() {
     let mut s = three_pages_file();
-    let r = s.remove_range(10 * P, 11 * P);
+    let r = s.remove_range(10 * P, 11 * P).unwrap();
     assert_eq!(r.len(), 1);
     assert_eq!(
         (r[0].start, r[0].end, r[0].backing),
@@ -238,7 +238,7 @@ fn remove_head() {
 #[test]
 fn remove_tail() {
     let mut s = three_pages_file();
-    let r = s.remove_range(12 * P, 20 * P);
+    let r = s.remove_range(12 * P, 20 * P).unwrap();
     assert_eq!(r.len(), 1);
     assert_eq!(
         (r[0].start, r[0].end, r[0].backing),
@@ -250,7 +250,7 @@ fn remove_tail() {
 #[test]
 fn remove_middle_splits_in_two() {
     let mut s = three_pages_file();
-    let r = s.remove_range(11 * P, 12 * P);
+    let r = s.remove_range(11 * P, 12 * P).unwrap();
     assert_eq!(r.len(), 1);
     assert_eq!(
         (r[0].start, r[0].end, r[0].backing),
@@ -270,7 +270,7 @@ fn remove_all_and_across_holes() {
     let mut s = three_pages_file();
     s.insert(anon(1, 2, rw())).unwrap();
     s.insert(anon(20, 30, rw())).unwrap();
-    let r = s.remove_range(0, 25 * P);
+    let r = s.remove_range(0, 25 * P).unwrap();
     let got: Vec<_> = r
         .iter()
         .map(|v| (v.start / P, v.end / P, v.backing))
@@ -284,7 +284,7 @@ fn remove_all_and_across_holes() {
         ]
     );
     assert_eq!(dump(&s), vec![(25, 30, rw(), Mock::Anon)]);
-    let r = s.remove_range(25 * P, 30 * P);
+    let r = s.remove_range(25 * P, 30 * P).unwrap();
     assert_eq!(r.len(), 1);
     assert!(s.is_empty());
 }
@@ -292,20 +292,26 @@ fn remove_all_and_across_holes() {
 #[test]
 fn remove_nothing_mapped() {
     let mut s = three_pages_file();
-    assert!(s.remove_range(0, 10 * P).is_empty());
-    assert!(s.remove_range(14 * P, 100 * P).is_empty());
-    assert!(s.remove_range(12 * P, 12 * P).is_empty(), "empty range");
-    assert!(s.remove_range(13 * P, 11 * P).is_empty(), "reversed range");
+    assert!(s.remove_range(0, 10 * P).unwrap().is_empty());
+    assert!(s.remove_range(14 * P, 100 * P).unwrap().is_empty());
+    assert!(
+        s.remove_range(12 * P, 12 * P).unwrap().is_empty(),
+        "empty range"
+    );
+    assert!(
+        s.remove_range(13 * P, 11 * P).unwrap().is_empty(),
+        "reversed range"
+    );
     assert_eq!(dump(&s), vec![(10, 14, Perm::R, file(3, 0x10000))]);
 }
 
 #[test]
 fn remove_rounds_outwards_to_pages() {
     let mut s = three_pages_file();
-    let r = s.remove_range(11 * P + 5, 12 * P + 1);
+    let r = s.remove_range(11 * P + 5, 12 * P + 1).unwrap();
     assert_eq!((r[0].start, r[0].end), (11 * P, 13 * P));
     assert_eq!(s.len(), 2);
-    let r = s.remove_range(0, usize::MAX);
+    let r = s.remove_range(0, usize::MAX).unwrap();
     assert_eq!(r.len(), 2);
     assert!(s.is_empty());
 }
@@ -554,7 +560,7 @@ fn iter_in_order_and_drain() {
         v.perm = Perm::R;
     }
     assert_eq!(s.len(), 3);
-    let all = s.drain();
+    let all: Vec<_> = s.drain().collect();
     assert_eq!(
         all.iter().map(|v| v.start / P).collect::<Vec<_>>(),
         vec![10, 20, 30]
@@ -647,7 +653,7 @@ fn random_ops_match_page_model() {
                     }
                 }
                 1 => {
-                    let removed = s.remove_range(a * P, b * P);
+                    let removed = s.remove_range(a * P, b * P).unwrap();
                     let mut pages = 0;
                     for v in &removed {
                         assert!(v.start >= a * P && v.end <= b * P);
@@ -671,4 +677,100 @@ fn random_ops_match_page_model() {
             assert_eq!(model_of(&s), m);
         }
     }
+}
+
+/// The same random operations on a set limited to a few areas: it never
+/// holds more, a refused operation changes nothing, and everything else
+/// matches the page model.
+#[test]
+fn random_ops_respect_the_area_limit() {
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut rnd = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let perms = [Perm::R, rw(), Perm::NONE];
+    let mut refused = 0;
+    for round in 0..300 {
+        let limit = 1 + round % 6;
+        let mut s = VmaSet::with_limit(limit);
+        let mut m: Vec<Page> = vec![None; PAGES];
+        for _op in 0..40 {
+            let a = rnd(PAGES);
+            let b = a + 1 + rnd(PAGES - a);
+            let perm = perms[rnd(perms.len())];
+            let before = model_of(&s);
+            let r = match rnd(3) {
+                0 => {
+                    let r = s.insert(area(a, b, perm, Mock::Anon));
+                    if r.is_ok() {
+                        for page in &mut m[a..b] {
+                            *page = Some((perm, Mock::Anon));
+                        }
+                    }
+                    r
+                }
+                1 => {
+                    let predicted = s.len_after_remove(a * P, b * P);
+                    let r = s.remove_range(a * P, b * P).map(|_| ());
+                    if r.is_ok() {
+                        assert_eq!(s.len(), predicted, "len_after_remove");
+                        m[a..b].iter_mut().for_each(|p| *p = None);
+                    }
+                    r
+                }
+                _ => {
+                    let r = s.protect(a * P, b * P, perm);
+                    if r.is_ok() {
+                        m[a..b]
+                            .iter_mut()
+                            .for_each(|p| p.as_mut().unwrap().0 = perm);
+                    }
+                    r
+                }
+            };
+            if r == Err(VmaError::TooMany) {
+                refused += 1;
+                assert_eq!(model_of(&s), before, "a refused operation changed the set");
+            }
+            assert!(s.len() <= limit, "{} areas, limit {}", s.len(), limit);
+            check_invariants(&s);
+            assert_eq!(model_of(&s), m);
+        }
+    }
+    assert!(refused > 100, "the limit was hit only {} times", refused);
+}
+
+#[test]
+fn area_limit_refuses_only_growth() {
+    let mut s = VmaSet::with_limit(3);
+    s.insert(anon(10, 11, Perm::R)).unwrap();
+    s.insert(anon(11, 12, rw())).unwrap();
+    s.insert(anon(12, 13, Perm::R)).unwrap();
+    // A fourth area does not fit; one that merges with a neighbour does.
+    assert_eq!(s.insert(anon(20, 21, Perm::R)), Err(VmaError::TooMany));
+    s.insert(anon(13, 14, Perm::R)).unwrap();
+    assert_eq!(s.len(), 3);
+    // Splitting [12, 14) for good would make four.
+    assert_eq!(s.protect(13 * P, 14 * P, Perm::X), Err(VmaError::TooMany));
+    assert_eq!(
+        s.remove_range(13 * P, 14 * P - P / 2).map(|r| r.len()),
+        Ok(1)
+    );
+    assert_eq!(s.len(), 3);
+    s.insert(anon(13, 14, Perm::R)).unwrap();
+    assert_eq!(
+        s.remove_range(12 * P + P / 2, 12 * P + P).map(|r| r.len()),
+        Ok(1),
+        "a whole page removed from the end of an area"
+    );
+    // Removing the middle page of [10, 13) R-RW-R after re-protecting it.
+    s.insert(anon(12, 13, Perm::R)).unwrap();
+    assert_eq!(s.protect(11 * P, 12 * P, Perm::R), Ok(()));
+    assert_eq!(s.len(), 1, "all R again: one area");
+    assert_eq!(s.len_after_remove(11 * P, 12 * P), 2);
+    assert_eq!(s.remove_range(11 * P, 12 * P).map(|r| r.len()), Ok(1));
+    assert_eq!(s.len(), 2);
 }

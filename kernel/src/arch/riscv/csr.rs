@@ -34,9 +34,6 @@ csr_rw!(scounteren, w_scounteren, "scounteren");
 pub const SSTATUS_SPP: usize = 1 << 8;
 pub const SSTATUS_SPIE: usize = 1 << 5;
 pub const SSTATUS_SIE: usize = 1 << 1;
-/// Supervisor may access user memory (needed only by hardware-walked
-/// copies; faultline copies through the page table instead and leaves it off).
-pub const SSTATUS_SUM: usize = 1 << 18;
 
 pub const SIE_SEIE: usize = 1 << 9;
 pub const SIE_STIE: usize = 1 << 5;
@@ -62,14 +59,6 @@ pub fn time() -> u64 {
     let v: u64;
     // SAFETY: reads the time counter.
     unsafe { asm!("rdtime {}", out(reg) v) };
-    v
-}
-
-#[inline(always)]
-pub fn sp() -> usize {
-    let v: usize;
-    // SAFETY: reads the stack pointer.
-    unsafe { asm!("mv {}, sp", out(reg) v) };
     v
 }
 

@@ -21,10 +21,6 @@ impl Pte {
     pub fn is_valid(self) -> bool {
         self.0 & V != 0
     }
-    /// A leaf maps a page; a non-leaf (no R/W/X) points at the next table.
-    pub fn is_leaf(self) -> bool {
-        self.0 & (R | W | X) != 0
-    }
     pub fn pa(self) -> usize {
         ((self.0 >> 10) << 12) as usize
     }

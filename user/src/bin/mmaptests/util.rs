@@ -3,42 +3,12 @@
 //! keep the kernel's exact answers (MAP_FAILED, -1, 0).
 
 use abi::layout::PAGE_SIZE as PG;
-use abi::vmstat::VmStat;
 use ulib::prelude::*;
-use ulib::{fs, process, sys, vm};
+use ulib::{fs, process, sys};
 
 pub use abi::mman::*;
 
-/// Raw byte load from a test address; a bad one gets the process killed,
-/// which the tests that use one expect.
-pub fn rd8(addr: usize) -> u8 {
-    // SAFETY: callers pass addresses of mappings this process made, which
-    // no Rust reference covers, or bad ones in a child that must die;
-    // volatile so every access happens.
-    unsafe { core::ptr::read_volatile(addr as *const u8) }
-}
-
-/// Raw byte store; see [`rd8`].
-pub fn wr8(addr: usize, v: u8) {
-    // SAFETY: as in `rd8`.
-    unsafe { core::ptr::write_volatile(addr as *mut u8, v) }
-}
-
-/// Raw 8-byte load; see [`rd8`].
-pub fn rd64(addr: usize) -> u64 {
-    // SAFETY: as in `rd8`.
-    unsafe { core::ptr::read_volatile(addr as *const u64) }
-}
-
-/// Raw 8-byte store; see [`rd8`].
-pub fn wr64(addr: usize, v: u64) {
-    // SAFETY: as in `rd8`.
-    unsafe { core::ptr::write_volatile(addr as *mut u64, v) }
-}
-
-pub fn stat() -> Result<VmStat, String> {
-    vm::vmstat().map_err(|e| format!("vmstat: {}", e))
-}
+pub use ulib::probe::{rd64, rd8, stat, wr64, wr8};
 
 /// Byte `k` of a test file made with `seed`.
 pub fn pat(seed: u8, k: usize) -> u8 {
@@ -76,8 +46,7 @@ pub fn mmap(
     off: isize,
 ) -> Option<usize> {
     // SAFETY: callers never use MAP_FIXED over memory Rust code uses.
-    let a = unsafe { sys::mmap(addr, len, prot, flags, fd, off) };
-    (a != MAP_FAILED).then_some(a)
+    unsafe { ulib::mem::mmap(addr, len, prot, flags, fd, off) }.ok()
 }
 
 /// mmap that must succeed.

@@ -450,7 +450,7 @@ const _: () = assert!(MAXFILE == NDIRECT + NINDIRECT);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fsread::FsImage;
+    use crate::read::FsImage;
 
     fn small() -> Params {
         Params {
@@ -681,8 +681,9 @@ mod tests {
 
     #[test]
     fn host_tree_is_added_recursively() {
-        let dir = crate::testutil::TempDir::new("mkfs-tree");
-        let top = dir.path().join("tree");
+        let dir = std::env::temp_dir().join(format!("xv6img-mkfs-tree-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let top = dir.join("tree");
         std::fs::create_dir_all(top.join("inner")).unwrap();
         std::fs::write(top.join("a.txt"), b"A").unwrap();
         std::fs::write(top.join("inner/b"), pattern(3000, 9)).unwrap();
@@ -695,6 +696,7 @@ mod tests {
         let b = fs.lookup("/tree/inner/b").unwrap().unwrap();
         assert_eq!(fs.read_file(b).unwrap(), pattern(3000, 9));
         assert!(crate::fsck::check(&fs).is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -3,22 +3,60 @@
 //! table and the bitmap. Useful on the images a test run leaves behind
 //! (target/test/SUITE.img), after the kernel has written to them.
 
-use crate::fsread::FsImage;
+use crate::read::FsImage;
 use abi::fs::ROOTINO;
 use abi::{T_DEVICE, T_DIR, T_FILE};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One line per reachable inode: (path, inode, type, nlink, size).
 pub type Listing = Vec<(String, u32, i16, i16, u32)>;
 
-/// Problems found (empty = consistent).
+/// What a check found.
+pub struct Report {
+    /// Every reachable inode, sorted by path.
+    pub listing: Listing,
+    /// Inconsistencies; unreachable inodes are in `orphans` instead.
+    pub problems: Vec<String>,
+    /// Allocated inodes no directory reaches, (inode, type): legal after a
+    /// crash while unlinked files were open, a leak anywhere else.
+    pub orphans: Vec<(u32, i16)>,
+    /// Blocks the log header holds: committed but not yet installed (0
+    /// after recovery, and whenever no transaction was in flight).
+    pub log_pending: i32,
+}
+
+impl Report {
+    /// Path ("/d/f") to contents of every regular file.
+    pub fn files(&self, fs: &FsImage) -> BTreeMap<String, Vec<u8>> {
+        self.listing
+            .iter()
+            .filter(|l| l.2 == T_FILE)
+            .map(|l| (l.0.clone(), fs.read_file(l.1).unwrap_or_default()))
+            .collect()
+    }
+}
+
+/// Problems found, orphans included (empty = consistent).
 pub fn check(fs: &FsImage) -> Vec<String> {
     walk(fs).1
 }
 
-/// The tree listing and the problems found.
+/// The tree listing and the problems found, orphans included.
 pub fn walk(fs: &FsImage) -> (Listing, Vec<String>) {
+    let mut r = report(fs);
+    for (inum, typ) in &r.orphans {
+        r.problems.push(format!(
+            "inode {inum} (type {typ}) is allocated but unreachable"
+        ));
+    }
+    (r.listing, r.problems)
+}
+
+/// Check the image: the tree from the root against the inode table and the
+/// bitmap.
+pub fn report(fs: &FsImage) -> Report {
     let mut problems = Vec::new();
+    let mut orphans = Vec::new();
     let mut listing = Vec::new();
     let sb = fs.sb;
     let data_start = fs.data_start();
@@ -131,10 +169,7 @@ pub fn walk(fs: &FsImage) -> (Listing, Vec<String>) {
         if !seen[inum as usize] {
             if let Ok(d) = fs.inode(inum) {
                 if d.typ != 0 {
-                    problems.push(format!(
-                        "inode {inum} (type {}) is allocated but unreachable",
-                        d.typ
-                    ));
+                    orphans.push((inum, d.typ));
                 }
             }
         }
@@ -148,7 +183,12 @@ pub fn walk(fs: &FsImage) -> (Listing, Vec<String>) {
         }
     }
     listing.sort();
-    (listing, problems)
+    Report {
+        listing,
+        problems,
+        orphans,
+        log_pending: fs.log_header_count(),
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,157 @@
+//! Item 4 of issue 7: a fork or exec that fails for lack of frames gives
+//! back every frame it took. The kernel's test hook (`vmctl` VMCTL_HOLD)
+//! sets aside all free frames but N; the call runs with exactly N free;
+//! then the hold is released and the free count must be what it was.
+//!
+//! Between the call and the release the caller must not touch memory: a
+//! store to a copy-on-write page would need a frame that is not there. So
+//! each "call, then release" is one block of assembly.
+
+use crate::util::*;
+use abi::syscall::{SYS_EXEC, SYS_EXIT, SYS_FORK, SYS_VMCTL};
+use abi::vmstat::{VMCTL_HOLD, VMCTL_UNHOLD};
+use core::arch::asm;
+use ulib::prelude::*;
+use ulib::test::Test;
+use ulib::{ensure, process, vm};
+
+pub const TESTS: &[Test] = &[
+    Test::forked("holdfork", holdfork),
+    Test::forked("holdexec", holdexec),
+];
+
+/// Largest number of free frames the tests try a call with.
+const MOST: usize = 12;
+
+/// fork with exactly `keep` free frames; the child exits at once. Returns
+/// fork's answer in the parent.
+fn fork_holding(keep: usize) -> isize {
+    if vm::vmctl(VMCTL_HOLD, keep).is_err() {
+        return -2;
+    }
+    let r: isize;
+    // SAFETY: fork, then (parent) release the hold or (child) exit, all in
+    // registers: no memory is touched before the hold is gone.
+    unsafe {
+        asm!(
+            "li a7, {fork}",
+            "ecall",
+            "bnez a0, 1f",
+            "li a0, 0",
+            "li a7, {exit}",
+            "ecall",
+            "1:",
+            "mv t0, a0",
+            "li a0, {unhold}",
+            "li a1, 0",
+            "li a7, {vmctl}",
+            "ecall",
+            "mv a0, t0",
+            fork = const SYS_FORK,
+            exit = const SYS_EXIT,
+            unhold = const VMCTL_UNHOLD,
+            vmctl = const SYS_VMCTL,
+            out("a0") r, out("a1") _, out("a7") _, out("t0") _,
+            options(nostack),
+        );
+    }
+    r
+}
+
+fn holdfork() -> TestResult {
+    let mut refused = 0;
+    for keep in 0..=MOST {
+        let before = free_frames()?;
+        let pid = fork_holding(keep);
+        ensure!(pid != -2, "vmctl(VMCTL_HOLD) failed");
+        if pid > 0 {
+            process::wait_for(pid as i32).map_err(|_| String::from("wait"))?;
+        } else {
+            refused += 1;
+        }
+        let after = free_frames()?;
+        ensure!(
+            after >= before,
+            "fork with {} free frames ({}) lost {} frames",
+            keep,
+            if pid > 0 { "succeeded" } else { "failed" },
+            before - after
+        );
+    }
+    ensure!(
+        refused >= 2,
+        "fork failed only {} times with <= {} free frames",
+        refused,
+        MOST
+    );
+    Ok(())
+}
+
+/// In a child (exec replaces it if it works): exec `/execldn quiet` (which
+/// prints nothing) with exactly `keep` free frames, then release the hold.
+/// Exits 0 if exec failed.
+fn exec_holding(keep: usize) -> i32 {
+    let path = b"/execldn\0";
+    let (arg0, arg1) = (b"execldn\0", b"quiet\0");
+    let argv: [*const u8; 3] = [arg0.as_ptr(), arg1.as_ptr(), core::ptr::null()];
+    // Touch everything exec reads before holding.
+    let _ = (core::hint::black_box(path), core::hint::black_box(&argv));
+    if vm::vmctl(VMCTL_HOLD, keep).is_err() {
+        return 2;
+    }
+    let r: isize;
+    // SAFETY: exec, then release the hold, in registers only; the strings
+    // and argv live on this frame, which stays put.
+    unsafe {
+        asm!(
+            "li a7, {exec}",
+            "ecall",
+            "mv t0, a0",
+            "li a0, {unhold}",
+            "li a1, 0",
+            "li a7, {vmctl}",
+            "ecall",
+            "mv a0, t0",
+            exec = const SYS_EXEC,
+            unhold = const VMCTL_UNHOLD,
+            vmctl = const SYS_VMCTL,
+            inout("a0") path.as_ptr() as usize => r,
+            inout("a1") argv.as_ptr() as usize => _,
+            out("a7") _, out("t0") _,
+            options(nostack),
+        );
+    }
+    if r == -1 {
+        0
+    } else {
+        3
+    }
+}
+
+fn holdexec() -> TestResult {
+    let mut refused = 0;
+    for keep in 0..=MOST {
+        let before = free_frames()?;
+        let st = process::spawn_wait(|| exec_holding(keep));
+        // If exec worked, echo ran with the hold in place; drop it now.
+        let _ = vm::vmctl(VMCTL_UNHOLD, 0);
+        match st {
+            Ok(0) => refused += 1,
+            Ok(_) | Err(_) => {}
+        }
+        let after = free_frames()?;
+        ensure!(
+            after >= before,
+            "exec with {} free frames lost {} frames (child status {:?})",
+            keep,
+            before - after,
+            st
+        );
+    }
+    ensure!(
+        refused >= 1,
+        "exec never failed with <= {} free frames",
+        MOST
+    );
+    Ok(())
+}

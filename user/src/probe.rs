@@ -1,0 +1,52 @@
+//! What the VM test programs share: raw loads and stores at addresses no
+//! Rust reference covers (memory the test mapped, or a bad address whose
+//! access must get the process killed), the fault counters, page rounding.
+//!
+//! The accesses are volatile so each one really happens: a test counts
+//! the faults they cause.
+
+use crate::prelude::*;
+use abi::layout::PAGE_SIZE;
+use abi::vmstat::VmStat;
+
+/// Byte load from `addr`.
+pub fn rd8(addr: usize) -> u8 {
+    // SAFETY: the callers are tests that pass addresses of memory their
+    // process mapped, which no Rust reference covers, or bad addresses in
+    // a child that is meant to die. A bad access traps and the kernel kills
+    // the process; it cannot corrupt anything.
+    unsafe { core::ptr::read_volatile(addr as *const u8) }
+}
+
+/// Byte store to `addr`; see [`rd8`].
+pub fn wr8(addr: usize, v: u8) {
+    // SAFETY: as in `rd8`.
+    unsafe { core::ptr::write_volatile(addr as *mut u8, v) }
+}
+
+/// 8-byte load from `addr` (8-aligned); see [`rd8`].
+pub fn rd64(addr: usize) -> u64 {
+    // SAFETY: as in `rd8`.
+    unsafe { core::ptr::read_volatile(addr as *const u64) }
+}
+
+/// 8-byte store to `addr` (8-aligned); see [`rd8`].
+pub fn wr64(addr: usize, v: u64) {
+    // SAFETY: as in `rd8`.
+    unsafe { core::ptr::write_volatile(addr as *mut u64, v) }
+}
+
+/// The kernel's VM counters, with the error as text (tests report text).
+pub fn stat() -> core::result::Result<VmStat, String> {
+    crate::vm::vmstat().map_err(|e| format!("vmstat: {}", e))
+}
+
+/// How much fault counter `k` (`abi::vmstat::fault::*`) grew from `a` to `b`.
+pub fn delta(a: &VmStat, b: &VmStat, k: usize) -> u64 {
+    b.faults[k] - a.faults[k]
+}
+
+/// `a` rounded up to a page boundary.
+pub fn page_up(a: usize) -> usize {
+    (a + PAGE_SIZE - 1) & !(PAGE_SIZE - 1)
+}
