@@ -140,22 +140,12 @@ impl AddressSpace {
             }
             if eager {
                 for va in (old_top..new_top).step_by(PAGE_SIZE) {
-                    let mut r = super::fault::zero_fill(self, va, Perm::R | Perm::W);
-                    // Out of frames: our own clean file pages can be
-                    // dropped and read again, so that is not yet out of
-                    // memory (this keeps xv6's eager-sbrk count of free
-                    // memory stable). Eager growth pushes nothing out to
-                    // swap, and takes nothing from other processes.
-                    if r.is_err()
-                        && super::reclaim::reclaim_from(
-                            Some(self),
-                            32,
-                            super::reclaim::CLEAN_ONLY,
-                            false,
-                        ) > 0
-                    {
-                        r = super::fault::zero_fill(self, va, Perm::R | Perm::W);
-                    }
+                    // No reclaim here: eager growth that dropped our own
+                    // clean pages to go on would take the frames the code
+                    // running this loop needs to come back, and a program
+                    // counting free memory xv6's way (sbrk until -1) would
+                    // be killed for it. Out of frames is -1.
+                    let r = super::fault::zero_fill(self, va, Perm::R | Perm::W);
                     if r.is_err() {
                         // Removing what was just added cannot split anything
                         // but the heap below: the count cannot grow.

@@ -264,7 +264,15 @@ fn lazyoom() -> Result<(), String> {
         "child touching more than all memory exited with {} (2: lazy sbrk failed, 3: survived), want killed (-1)",
         st
     );
-    ensure_eq!(f1, f0, "free frames after the killed child vs before");
+    // Not one frame lost. (There may be more free than before: on its way
+    // to the kill, reclaim may drop clean file pages the cache held.)
+    ensure!(
+        f1 >= f0,
+        "free frames after the killed child: {}, before: {} ({} lost)",
+        f1,
+        f0,
+        f0 - f1
+    );
     Ok(())
 }
 
