@@ -88,7 +88,7 @@ fn boot_hart(hartid: usize, dtb: usize) -> ! {
     proc::spawn_kernel_thread(b"kswapd", mm::reclaim::kswapd);
     STARTED.store(true, Ordering::Release);
     for &h in harts.iter().filter(|&&h| h != hartid) {
-        if !sbi::hart_start(h, asm::_entry_secondary as usize, SECONDARY) {
+        if !sbi::hart_start(h, asm::_entry_secondary as *const () as usize, SECONDARY) {
             println!("hart {h} did not start");
         }
     }

@@ -139,46 +139,18 @@ fn leaves<M: PhysMem>(
 /// Like [`for_each_leaf`], but only leaves at or above `start` (an address
 /// below 2^38), and only while `f` returns true: a caller can walk a big
 /// table in bounded pieces, resuming after the last address it saw.
-/// Returns false if `f` stopped the walk.
+/// Returns false if `f` stopped the walk. (The present entries of
+/// [`for_each_entry_from`].)
 pub fn for_each_leaf_from<M: PhysMem>(
     mem: &M,
     root_pa: usize,
     start: usize,
     mut f: impl FnMut(usize, u64) -> bool,
 ) -> bool {
-    leaves_from(mem, root_pa, 2, 0, start, &mut f)
-}
-
-fn leaves_from<M: PhysMem>(
-    mem: &M,
-    table: usize,
-    level: usize,
-    base: usize,
-    start: usize,
-    f: &mut impl FnMut(usize, u64) -> bool,
-) -> bool {
-    let span = 1usize << (12 + 9 * level);
-    for i in 0..ENTRIES {
-        let va = base | (i << (12 + 9 * level));
-        if va + span <= start {
-            continue;
-        }
-        let pte = mem.read_pte(table, i);
-        if pte & V == 0 {
-            continue;
-        }
-        let go_on = if is_leaf(pte) {
-            va < start || f(sign_extend(va), pte)
-        } else if level > 0 {
-            leaves_from(mem, pte_pa(pte), level - 1, va, start, f)
-        } else {
-            true
-        };
-        if !go_on {
-            return false;
-        }
-    }
-    true
+    for_each_entry_from(mem, root_pa, start, |va, s| match s {
+        crate::swap::PteState::Present(pte) => f(va, pte),
+        _ => true,
+    })
 }
 
 /// Call `f(va, state)` for every level-0 entry that is not absent: present

@@ -219,7 +219,7 @@ fn cow(pt: &mut PageTable, page: usize, pte: Pte) -> Result<(), Refusal> {
     let new = frame::alloc().ok_or(Refusal::OutOfMemory)?;
     // SAFETY: `new` is ours alone; `old` is shared read-only by everyone
     // mapping it, so nobody writes it while we copy.
-    unsafe { new.as_page().copy_from_slice(old.as_page()) };
+    unsafe { new.copy_page_from(old) };
     set_pte(
         pt,
         page,

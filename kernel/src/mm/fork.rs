@@ -123,7 +123,7 @@ fn copy_range(
                     let copy = frame::alloc().ok_or(NoMemory)?;
                     // SAFETY: `copy` is new and ours; `pa` is the parent's
                     // page, which nobody writes while the parent forks.
-                    unsafe { copy.as_page().copy_from_slice(pa.as_page()) };
+                    unsafe { copy.copy_page_from(pa) };
                     // The copy is writable only if the area is.
                     let w = if writable { W } else { 0 };
                     Pte::new(copy.0, pte.without(COW | W).flags() | w)

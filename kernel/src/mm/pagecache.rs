@@ -53,8 +53,3 @@ pub fn release_unmapped(inum: u32, first: usize, last: usize) {
         }
     }
 }
-
-/// Frames held by the cache (for vmstat and leak checks).
-pub fn len() -> usize {
-    CACHE.lock().len()
-}

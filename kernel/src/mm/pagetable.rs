@@ -114,12 +114,6 @@ impl PageTable {
         }
     }
 
-    /// Valid leaves at or above `start`, ascending, while `f` returns true
-    /// (for walking in bounded pieces). Returns false if `f` stopped it.
-    pub fn for_each_leaf_from(&self, start: usize, f: impl FnMut(usize, u64) -> bool) -> bool {
-        vm::pte::for_each_leaf_from(&Identity, self.root.0, start, f)
-    }
-
     /// Every valid leaf, ascending.
     pub fn for_each_leaf(&self, f: impl FnMut(usize, u64)) {
         vm::pte::for_each_leaf(&Identity, self.root.0, f)
@@ -150,11 +144,4 @@ impl Drop for PageTable {
         vm::pte::for_each_table(&Identity, self.root.0, |t| frame::put(PhysAddr(t)));
         frame::put(self.root);
     }
-}
-
-/// The leaf slot for `va` in the table rooted at `root`, without
-/// allocating: for writing one entry while the table is being iterated.
-pub fn slot_of(root: PhysAddr, va: VirtAddr) -> Option<*mut Pte> {
-    let (table, idx) = vm::pte::walk(&mut Identity, root.0, va.0, false)?;
-    Some((table as *mut Pte).wrapping_add(idx))
 }

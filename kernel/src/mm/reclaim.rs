@@ -135,11 +135,6 @@ const ALL_BUT_FILES: Allowed = Allowed {
     swap: true,
     write_file: false,
 };
-/// Only what needs no writing: clean file pages (eager sbrk, fork).
-pub const CLEAN_ONLY: Allowed = Allowed {
-    swap: false,
-    write_file: false,
-};
 
 /// The reclaim thread: sleeps until woken below low, then evicts until
 /// free frames reach high (or nothing more can go).

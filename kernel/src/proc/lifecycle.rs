@@ -28,7 +28,7 @@ fn alloc_proc() -> Option<(&'static Proc, SpinLockGuard<'static, super::Shared>)
         let d = unsafe { p.data() };
         d.trapframe = tf;
         d.context = super::Context::zero();
-        d.context.ra = forkret as usize;
+        d.context.ra = forkret as *const () as usize;
         d.context.sp = kvm::kstack_top(i);
         return Some((p, g));
     }

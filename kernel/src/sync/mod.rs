@@ -5,4 +5,4 @@ mod sleeplock;
 mod spinlock;
 
 pub use sleeplock::{SleepLock, SleepLockGuard};
-pub use spinlock::{pop_off, push_off, SpinLock, SpinLockGuard};
+pub use spinlock::{SpinLock, SpinLockGuard};

@@ -74,12 +74,6 @@ impl<T> SleepLock<T> {
         st.pid = proc::current_pid();
         Some(SleepLockGuard { lock: self })
     }
-
-    /// Whether the current process holds it.
-    pub fn holding(&self) -> bool {
-        let st = self.state.lock();
-        st.locked && st.pid == proc::current_pid()
-    }
 }
 
 impl<T> Deref for SleepLockGuard<'_, T> {

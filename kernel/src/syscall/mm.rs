@@ -8,7 +8,6 @@ use crate::proc::{self, with_aspace};
 use abi::layout::{MMAP_BASE, MMAP_TOP, STACK_GUARD};
 use abi::mman::*;
 use abi::vmstat::*;
-use alloc::vec::Vec;
 use core::mem::size_of;
 use vm::{Perm, VmaFlags};
 

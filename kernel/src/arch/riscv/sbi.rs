@@ -41,9 +41,3 @@ pub fn hart_start(hartid: usize, start: usize, opaque: usize) -> bool {
         0 | ERR_ALREADY_AVAILABLE
     )
 }
-
-/// Legacy console output, for panics before the UART is set up.
-pub fn console_putchar(c: u8) {
-    // SAFETY: legacy extension 1, putchar; clobbers a0 only.
-    unsafe { asm!("ecall", inlateout("a0") c as usize => _, in("a7") 1usize) };
-}
