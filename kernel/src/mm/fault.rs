@@ -255,7 +255,8 @@ fn file_page(pt: &mut PageTable, vma: &Vma, page: usize, access: Access) -> Resu
     // Only a page-aligned piece of the file is a page of the cache; an ELF
     // segment may start anywhere in the file (`ld -N`), and then its pages
     // are read from the file.
-    let cached = (file_off % PAGE_SIZE == 0)
+    let cached = file_off
+        .is_multiple_of(PAGE_SIZE)
         .then(|| super::pagecache::get(inode.inum(), index))
         .flatten();
     let pa = match (cached, shared) {

@@ -242,10 +242,14 @@ struct Victim {
 /// Move `asp`'s clock hand over up to one turn of its pages, evicting up
 /// to `want` frames' worth. Returns the frames freed and how many pages
 /// could be evicted at all (policy aside).
+/// A file-backed area's inode and the file offset of its start.
+type FileAt = (crate::fs::Inode, usize);
+
 fn scan(asp: &mut AddressSpace, want: usize, mut allowed: Allowed) -> (usize, usize) {
     // A full swap disk is checked once, not once per page.
     allowed.swap = allowed.swap && swap::has_room();
-    let mut areas: Vec<(usize, usize, PageKind, Option<(crate::fs::Inode, usize)>)> = Vec::new();
+    // (start, end, kind, file and its offset at `start`) of each area.
+    let mut areas: Vec<(usize, usize, PageKind, Option<FileAt>)> = Vec::new();
     for v in asp.vmas.iter() {
         let shared = v.flags.contains(VmaFlags::SHARED);
         let (kind, file) = match (&v.backing, shared) {
@@ -424,9 +428,7 @@ fn evict(asp: &mut AddressSpace, victims: &mut Vec<Victim>) -> usize {
             }
             Evict::Keep => continue,
         }
-        if frame::put_last(pa) {
-            freed += 1;
-        } else if swap::uncache_if_idle(pa) {
+        if frame::put_last(pa) || swap::uncache_if_idle(pa) {
             freed += 1;
         } else if let Some((inode, off)) = &v.file {
             let idx = off / PAGE_SIZE;

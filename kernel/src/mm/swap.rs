@@ -77,7 +77,7 @@ pub fn init() {
     crate::println!(
         "swap: {} slots ({} MiB) on disk {SWAP_DEV}",
         n,
-        n * PAGE_SIZE >> 20
+        (n * PAGE_SIZE) >> 20
     );
 }
 

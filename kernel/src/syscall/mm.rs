@@ -52,7 +52,7 @@ fn map(addr: usize, len: usize, prot: usize, flags: usize, fd: i32, off: usize) 
         || kind == (MAP_SHARED | MAP_PRIVATE)
         || flags & !(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS) != 0
         || prot & !(PROT_READ | PROT_WRITE | PROT_EXEC) != 0
-        || off % PAGE_SIZE != 0
+        || !off.is_multiple_of(PAGE_SIZE)
         || (off as isize) < 0
         || !heap_room()
     {
@@ -88,7 +88,7 @@ fn map(addr: usize, len: usize, prot: usize, flags: usize, fd: i32, off: usize) 
             let end = addr.checked_add(len)?;
             // Fail before unmapping what is there if the new area would not
             // fit under the limit (merging with a neighbour not counted).
-            if addr % PAGE_SIZE != 0
+            if !addr.is_multiple_of(PAGE_SIZE)
                 || addr == 0
                 || end > STACK_GUARD
                 || a.vmas.len_after_remove(addr, end) >= a.vmas.limit()
@@ -98,7 +98,7 @@ fn map(addr: usize, len: usize, prot: usize, flags: usize, fd: i32, off: usize) 
             a.unmap(addr, end).ok()?;
             addr
         } else {
-            let hint = (addr != 0 && addr % PAGE_SIZE == 0).then_some(addr);
+            let hint = (addr != 0 && addr.is_multiple_of(PAGE_SIZE)).then_some(addr);
             a.vmas.find_free(len, hint, MMAP_BASE, MMAP_TOP)?
         };
         a.vmas
@@ -118,7 +118,7 @@ fn map(addr: usize, len: usize, prot: usize, flags: usize, fd: i32, off: usize) 
 /// None if it is unaligned, empty, or runs past MAXVA (or past 2^64).
 fn range(addr: usize, len: usize) -> Option<(usize, usize)> {
     let end = addr.checked_add(checked_page_round_up(len)?)?;
-    (addr % PAGE_SIZE == 0 && len > 0 && end <= abi::layout::MAXVA).then_some((addr, end))
+    (addr.is_multiple_of(PAGE_SIZE) && len > 0 && end <= abi::layout::MAXVA).then_some((addr, end))
 }
 
 pub fn munmap() -> isize {

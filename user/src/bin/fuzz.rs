@@ -333,7 +333,7 @@ fn addr(r: &mut Rng, buf: usize) -> usize {
         8 => [TRAPFRAME, TRAMPOLINE, MAXVA, MAXVA - 1][r.below(4)] + r.below(16),
         9 => usize::MAX - r.below(100),
         10 => main as *const () as usize + r.below(256),
-        11 => buf + r.below(BUF_PAGES * PG) | 1,
+        11 => (buf + r.below(BUF_PAGES * PG)) | 1,
         _ => r.next() as usize,
     }
 }
@@ -367,7 +367,7 @@ fn fd(r: &mut Rng) -> usize {
 fn vaddr(r: &mut Rng, play: usize) -> usize {
     match r.below(8) {
         0..=4 => play + PG * r.below(PLAY_PAGES),
-        5 => play + r.below(PLAY_PAGES * PG) | 0x10,
+        5 => (play + r.below(PLAY_PAGES * PG)) | 0x10,
         // Not 0: munmap(0, n) would unmap our own text and only kill us.
         6 => [0x8000_0000, MAXVA - PG, STACK_GUARD, usize::MAX & !(PG - 1)][r.below(4)],
         _ => (r.next() as usize) & !(PG - 1),
@@ -416,9 +416,9 @@ fn squeeze(r: &mut Rng) {
             }
         }
         2 => {
-            let argv: [*const u8; 2] = [b"nosuch\0".as_ptr(), core::ptr::null()];
+            let argv: [*const u8; 2] = [c"nosuch".as_ptr(), core::ptr::null()];
             // SAFETY: valid strings; the program does not exist.
-            unsafe { sys::exec(b"/README\0".as_ptr(), argv.as_ptr()) };
+            unsafe { sys::exec(c"/README".as_ptr(), argv.as_ptr()) };
         }
         _ => {
             let p = PLAY + 0x80_0000;

@@ -121,7 +121,7 @@ fn deep() -> Result<(), String> {
     let p1 = stack_rows()?;
     ensure!(sum > 0, "checksum");
     ensure!(
-        p1 >= 7 && p1 <= STACK_PAGES,
+        (7..=STACK_PAGES).contains(&p1),
         "stack pages after deep recursion: {} (before {})",
         p1,
         p0

@@ -78,7 +78,7 @@ fn execbigargs() -> TestResult {
     let owned: Vec<String> = (0..MAXARG - 2)
         .map(|i| {
             let c = (b'a' + (i % 26) as u8) as char;
-            core::iter::repeat(c).take(100).collect()
+            core::iter::repeat_n(c, 100).collect()
         })
         .collect();
     let mut args: Vec<&str> = vec!["echo"];

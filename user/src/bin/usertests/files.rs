@@ -34,7 +34,7 @@ fn opentest() -> TestResult {
     drop(fd);
     must_fail(fs::open("doesnotexist", O_RDONLY), "open of a missing file")?;
     // SAFETY: NUL-terminated path.
-    let r = unsafe { sys::open(b"doesnotexist\0".as_ptr(), O_RDONLY) };
+    let r = unsafe { sys::open(c"doesnotexist".as_ptr(), O_RDONLY) };
     ensure_eq!(r, -1, "raw open of a missing file");
     must_fail(
         fs::open("doesnotexist/x", O_CREATE | O_RDWR),
@@ -400,11 +400,8 @@ fn dup() -> TestResult {
 fn nofile() -> TestResult {
     let first = lowest_free_fd()?;
     let mut fds = Vec::new();
-    loop {
-        match fs::open("/echo", O_RDONLY) {
-            Ok(fd) => fds.push(fd),
-            Err(_) => break,
-        }
+    while let Ok(fd) = fs::open("/echo", O_RDONLY) {
+        fds.push(fd);
         ensure!(fds.len() <= NOFILE, "opened more than NOFILE files");
     }
     ensure_eq!(fds.len() + first as usize, NOFILE, "descriptors available");
@@ -445,7 +442,7 @@ fn mknod() -> TestResult {
 fn longpath() -> TestResult {
     // "./././..." names "." itself; the longest allowed is MAXPATH-1 bytes.
     let mut ok_path = String::new();
-    while ok_path.len() + 2 <= MAXPATH - 1 {
+    while ok_path.len() + 2 < MAXPATH {
         ok_path.push_str("./");
     }
     while ok_path.len() < MAXPATH - 1 {

@@ -68,7 +68,7 @@ fn oomeager() -> TestResult {
     ensure_eq!(ok(fs::read_full(r, &mut b), "read")?, 8, "child's report");
     let got_mib = u64::from_le_bytes(b);
     ensure_eq!(status, 0, "status of the child that exhausted memory");
-    let free_mib = free0 * PAGE_SIZE as u64 >> 20;
+    let free_mib = (free0 * PAGE_SIZE as u64) >> 20;
     ensure!(
         got_mib * 2 >= free_mib,
         "sbrk failed after {} MiB with {} MiB free",

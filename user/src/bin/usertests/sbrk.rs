@@ -490,7 +490,7 @@ fn stackgrow() -> TestResult {
     let status = ulib::test::child_status(|| {
         // 20 KiB or so: 5 of the 8 stack pages (2 are present at exec).
         let low = recurse(20);
-        if low < STACK_TOP - 4 * PAGE_SIZE && low >= STACK_BOTTOM {
+        if (STACK_BOTTOM..STACK_TOP - 4 * PAGE_SIZE).contains(&low) {
             0
         } else {
             1
