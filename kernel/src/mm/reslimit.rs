@@ -427,7 +427,7 @@ pub fn limit(asp: &mut AddressSpace, start: usize, len: usize, frames: usize, ho
         manual_scan: how & LIMIT_MANUAL_SCAN != 0,
         slot_va,
         free,
-        last_scan: crate::trap::ticks(),
+        last_scan: crate::trap::interrupts(),
         seen: Stats::default(),
         events: trace.then_some(events),
         st: RegionStat {
@@ -527,7 +527,9 @@ pub fn on_timer(asp: &mut AddressSpace) {
     if every == 0 || asp.limits.regions.is_empty() {
         return;
     }
-    let now = crate::trap::ticks();
+    // The 100 Hz interrupt count, not the user ticks (100 ms): the scan
+    // interval is in units of HZ (MS_PER_TICK).
+    let now = crate::trap::interrupts();
     for i in 0..asp.limits.regions.len() {
         let r = &asp.limits.regions[i];
         if !r.manual_scan && now.wrapping_sub(r.last_scan) >= every {

@@ -237,6 +237,13 @@ pub fn pause(n: u64) -> Result<(), ()> {
     Ok(())
 }
 
+/// User-visible ticks (xv6's 100 ms): `uptime`, `pause`.
 pub fn ticks() -> u64 {
     *TICKS.lock()
+}
+
+/// Timer interrupts on the tick hart since boot, at `HZ` (10 ms each): the
+/// kernel's own clock for intervals shorter than a user tick.
+pub fn interrupts() -> u64 {
+    INTERRUPTS.load(Ordering::Relaxed)
 }
