@@ -13,8 +13,6 @@ pub struct SleepLock<T> {
 /// Under the lock's spinlock.
 struct State {
     locked: bool,
-    /// Holder's pid, for `holding`.
-    pid: i32,
     /// Processes asleep in `lock`. Release calls `wakeup` (a scan of the
     /// whole process table) only when this is nonzero: most releases, such
     /// as the address-space lock on every trap, have no waiter. A sleeper
@@ -39,7 +37,6 @@ impl<T> SleepLock<T> {
                 name,
                 State {
                     locked: false,
-                    pid: 0,
                     waiters: 0,
                 },
             ),
@@ -59,7 +56,6 @@ impl<T> SleepLock<T> {
             st.waiters -= 1;
         }
         st.locked = true;
-        st.pid = proc::current_pid();
         SleepLockGuard { lock: self }
     }
 
@@ -71,7 +67,6 @@ impl<T> SleepLock<T> {
             return None;
         }
         st.locked = true;
-        st.pid = proc::current_pid();
         Some(SleepLockGuard { lock: self })
     }
 }
@@ -95,7 +90,6 @@ impl<T> Drop for SleepLockGuard<'_, T> {
     fn drop(&mut self) {
         let mut st = self.lock.state.lock();
         st.locked = false;
-        st.pid = 0;
         if st.waiters > 0 {
             proc::wakeup(self.lock.chan());
         }
