@@ -86,7 +86,7 @@ impl AddressSpace {
     /// back what a shared file mapping dirtied, release the frames, and let
     /// the page cache drop pages nobody maps any more.
     fn discard(&mut self, vma: &Vma) {
-        super::fault::write_back(&mut self.pt, vma);
+        super::writeback::write_back(&mut self.pt, vma);
         self.release_pages(vma.start, vma.end);
         if let (true, Backing::File { inode, offset, .. }) =
             (vma.flags.contains(VmaFlags::SHARED), &vma.backing)
@@ -145,7 +145,7 @@ impl AddressSpace {
                     // running this loop needs to come back, and a program
                     // counting free memory xv6's way (sbrk until -1) would
                     // be killed for it. Out of frames is -1.
-                    let r = super::fault::zero_fill(self, va, Perm::R | Perm::W);
+                    let r = super::eager::zero_fill(self, va, Perm::R | Perm::W);
                     if r.is_err() {
                         // Removing what was just added cannot split anything
                         // but the heap below: the count cannot grow.

@@ -4,12 +4,15 @@
 pub mod addr;
 pub mod aspace;
 pub mod backing;
+pub mod eager;
 pub mod fault;
 pub mod fork;
 pub mod frame;
-pub mod heap;
 pub mod hold;
+pub mod kheap;
 pub mod kvm;
+pub mod mprotect;
+pub mod owned;
 pub mod pagecache;
 pub mod pagetable;
 pub mod reclaim;
@@ -17,5 +20,7 @@ pub mod reslimit;
 pub mod stats;
 pub mod swap;
 pub mod uaccess;
+pub mod userpte;
+pub mod writeback;
 
 pub use addr::{PhysAddr, VirtAddr, PAGE_SIZE};
