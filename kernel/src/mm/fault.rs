@@ -7,6 +7,23 @@
 //! area that covers the address and the page's state (absent, present,
 //! swapped), asks `decide`, and does the action. An action that needs a
 //! frame when none is free first reclaims (`mm::reclaim`), and may wait.
+//!
+//! Where each fault-made mechanism lives (its fault half is here):
+//!
+//! | mechanism | set up in | fault half |
+//! |---|---|---|
+//! | lazy sbrk | `aspace.rs` `sbrk` (moves the break, adds the area) | `anon` |
+//! | zero fill on demand | (any anonymous area) | `anon`: reads map the zero frame; `ReplaceZero` on the first write |
+//! | eager allocation | `eager.rs` (eager sbrk, shared memory before fork) | none |
+//! | demand stack | `proc/exec.rs` (area, guard, 2 pages now) | `StackGrow` |
+//! | demand-paged exec | `proc/exec.rs` (file-backed areas per segment) | `file_page` |
+//! | mmap of files/anonymous memory | `syscall/mm.rs`, `backing.rs` | `file_page`, `anon` |
+//! | copy-on-write | `fork.rs` (marks pages COW at fork) | `cow` (copy, or take over as last owner) |
+//! | frame reference counts | `frame.rs` | `frame::put`/`refs` in `cow` |
+//! | swap | `swap.rs`, `reclaim.rs` (page-out) | `swap_in` |
+//! | shared-mapping write-back | `writeback.rs` | none |
+//! | mprotect | `syscall/mm.rs`, `mprotect.rs` | `SetWrite` |
+//! | writing a PTE | `userpte.rs` | everywhere |
 use super::addr::{page_round_down, PhysAddr, VirtAddr, PAGE_SIZE};
 use super::aspace::AddressSpace;
 use super::backing::{Backing, Vma};
