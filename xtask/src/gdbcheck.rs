@@ -135,7 +135,11 @@ fn attach(root: &Path, b: &Built) -> Result<String, String> {
     std::fs::write(&disk, &b.image).map_err(|e| format!("{}: {e}", disk.display()))?;
     let port = qemu::free_port()?;
     let script = dir.join(format!("{NAME}.gdbinit"));
-    let text = qemu::gdb_script(&b.kernel, port) + &commands();
+    // gdb retries a refused connection until the timeout, so QEMU may
+    // still be starting when gdb does.
+    let text = "set tcp connect-timeout 60\n".to_string()
+        + &qemu::gdb_script(&b.kernel, port)
+        + &commands();
     std::fs::write(&script, text).map_err(|e| format!("{}: {e}", script.display()))?;
     let mut m = Machine::new(b.kernel.clone(), disk);
     m.smp = 1;
@@ -156,9 +160,6 @@ fn attach(root: &Path, b: &Built) -> Result<String, String> {
         crate::prereq::GDB,
         script.display()
     );
-    // QEMU opens its stub before it starts; gdb retries nothing, so give
-    // QEMU a moment first (a refused connection shows in the output).
-    std::thread::sleep(Duration::from_millis(500));
     let r = qemu::run_captured(g, Some(Duration::from_secs(120)), false);
     // Kill only the QEMU we started, by its handle (gdb's `kill` normally
     // has ended it already).

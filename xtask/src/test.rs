@@ -542,19 +542,18 @@ test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; fini
 
     #[test]
     fn judging_a_boot() {
-        let three = 3;
         let ok = Tally {
             passed: 3,
             ..Tally::default()
         };
         assert_eq!(
-            judge(&ok, Some(0), false, 9, three).0,
+            judge(&ok, Some(0), false, 9, 3).0,
             Totals {
                 passed: 3,
                 failed: 0
             }
         );
-        let (t, why) = judge(&ok, Some(1), false, 9, three);
+        let (t, why) = judge(&ok, Some(1), false, 9, 3);
         assert_eq!(
             t,
             Totals {
@@ -563,7 +562,7 @@ test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; fini
             }
         );
         assert_eq!(why, ["QEMU exit status 1"]);
-        let (t, why) = judge(&ok, None, true, 9, three);
+        let (t, why) = judge(&ok, None, true, 9, 3);
         assert_eq!(t.failed, 1);
         assert!(why[0].contains("timed out after 9 s"));
         let none = Tally::default();
