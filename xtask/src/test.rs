@@ -350,8 +350,8 @@ fn fsck_problems(disk: &Path) -> Vec<String> {
     }
 }
 
-/// For most suites fsck's findings are a note for whoever works on the
-/// file system, not a test failure (a suite may stop mid-operation).
+/// fsck's findings as a note, for a suite exempted from failing on them
+/// (`Suite::fsck_must_pass` false; none is today).
 fn fsck_note(disk: &Path, problems: &[String]) {
     if !problems.is_empty() {
         let d = disk.display();
