@@ -13,12 +13,12 @@ use core::mem::size_of;
 use vm::{Perm, VmaFlags};
 
 /// Kernel heap one area operation may need (a few B-tree nodes); see
-/// `heap::has_room`.
+/// `kheap::has_room`.
 const AREA_OP_HEAP: usize = 4096;
 
 /// Whether the kernel heap has room for an area operation.
 fn heap_room() -> bool {
-    crate::mm::kheap::has_room(AREA_OP_HEAP)
+    crate::mm::kkheap::has_room(AREA_OP_HEAP)
 }
 
 pub fn sbrk() -> isize {
