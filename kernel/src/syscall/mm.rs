@@ -18,7 +18,7 @@ const AREA_OP_HEAP: usize = 4096;
 
 /// Whether the kernel heap has room for an area operation.
 fn heap_room() -> bool {
-    crate::mm::kkheap::has_room(AREA_OP_HEAP)
+    crate::mm::kheap::has_room(AREA_OP_HEAP)
 }
 
 pub fn sbrk() -> isize {
