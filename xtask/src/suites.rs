@@ -161,6 +161,25 @@ pub const SUITES: &[Suite] = &[
         swap: "0",
         ..Suite::DEFAULT
     },
+    // init is never killed for lack of memory (issue 7 item 3): the test
+    // program is itself the first process (user/src/bin/initoom.rs).
+    Suite {
+        name: "initoom",
+        argv: &["initoom"],
+        kopts: &["init=/initoom"],
+        mem: "32M",
+        swap: "0",
+        ..Suite::DEFAULT
+    },
+    // The same with a small swap disk, which fills up.
+    Suite {
+        name: "initoom-swap",
+        argv: &["initoom"],
+        kopts: &["init=/initoom"],
+        mem: "32M",
+        swap: "8M",
+        ..Suite::DEFAULT
+    },
     // The system-call fuzzer (user/src/bin/fuzz.rs): ROUNDS, CALLS per
     // worker, SEED. A short run by default, a long one with --stress.
     Suite {
