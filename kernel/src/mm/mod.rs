@@ -4,6 +4,7 @@
 pub mod addr;
 pub mod aspace;
 pub mod backing;
+pub mod eager;
 pub mod fault;
 pub mod fork;
 pub mod frame;
