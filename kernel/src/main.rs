@@ -13,6 +13,7 @@ mod drivers;
 mod fs;
 mod mm;
 mod platform;
+mod pod;
 mod proc;
 mod sync;
 mod syscall;
@@ -50,7 +51,7 @@ fn device_irqs(p: &platform::Platform) -> alloc::vec::Vec<u32> {
 }
 
 fn boot_hart(hartid: usize, dtb: usize) -> ! {
-    mm::heap::init();
+    mm::kheap::init();
     platform::init(dtb);
     let (uart, uart_irq, plic, mem_start, mem_end, harts, irqs) = platform::with(|p| {
         (

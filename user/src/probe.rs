@@ -50,3 +50,25 @@ pub fn delta(a: &VmStat, b: &VmStat, k: usize) -> u64 {
 pub fn page_up(a: usize) -> usize {
     (a + PAGE_SIZE - 1) & !(PAGE_SIZE - 1)
 }
+
+/// Two pipes for a parent and the child it is about to fork to talk both
+/// ways. After the fork each side drops the two ends that are the other's.
+pub struct TwoWay {
+    pub to_child: crate::fd::Fd,
+    pub from_parent: crate::fd::Fd,
+    pub from_child: crate::fd::Fd,
+    pub to_parent: crate::fd::Fd,
+}
+
+/// Make a [`TwoWay`], with the error as text.
+pub fn two_way() -> core::result::Result<TwoWay, String> {
+    let pipe = || crate::fd::Fd::pipe().map_err(|_| String::from("pipe failed"));
+    let (from_parent, to_child) = pipe()?;
+    let (from_child, to_parent) = pipe()?;
+    Ok(TwoWay {
+        to_child,
+        from_parent,
+        from_child,
+        to_parent,
+    })
+}

@@ -5,6 +5,7 @@ mod bench;
 use xv6img::{fsck, mkfs, read as fsread};
 mod builder;
 mod cbuild;
+mod gdbcheck;
 mod policycheck;
 mod prereq;
 mod profile;
@@ -25,12 +26,14 @@ usage: cargo xtask <command> [options]
                           (fs.img is rewritten only when the programs changed,
                           or with --fresh)
   run [--smp N] [--mem SIZE] [--disk IMAGE] [--icount] [--fresh]
-      [--swap SIZE] [--kopt KEY=VALUE]... [-- PROG ARGS...]
+      [--swap SIZE] [--kopt KEY=VALUE]... [--gdb] [-- PROG ARGS...]
                           build, then boot QEMU (default: 3 harts, 128M,
                           target/fs.img, a fresh sparse target/swap.img of
                           twice the RAM; --swap 0: no swap disk). With
                           `-- PROG ARGS` init runs PROG
-                          once and xtask exits with its status.
+                          once and xtask exits with its status. --gdb:
+                          QEMU waits for gdb-multiarch and xtask prints the
+                          command that attaches (docs/debugging.md)
   test [--no-host] [--stress] [--smp N] [--list] [SUITE...]
                           host unit tests, build, in-QEMU suites
                           (--stress: hunt races longer)
@@ -112,6 +115,7 @@ fn cmd_run(args: &[String]) -> i32 {
     let mut disk = None;
     let mut icount = false;
     let mut fresh = false;
+    let mut gdb = false;
     let mut kopts = Vec::new();
     let mut swap: Option<String> = None;
     let mut prog: Vec<String> = Vec::new();
@@ -125,6 +129,7 @@ fn cmd_run(args: &[String]) -> i32 {
             "--swap" => swap = Some(value(args, &mut i).to_string()),
             "--icount" => icount = true,
             "--fresh" => fresh = true,
+            "--gdb" => gdb = true,
             "--" => {
                 prog = args[i + 1..].to_vec();
                 if prog.is_empty() {
@@ -149,6 +154,9 @@ fn cmd_run(args: &[String]) -> i32 {
         }
     }
     prereq::ensure_prereqs().unwrap_or_else(|e| die(e));
+    if gdb {
+        prereq::ensure_gdb().unwrap_or_else(|e| die(e));
+    }
     let b = builder::build(&root(), fresh).unwrap_or_else(|e| die(e));
     let swap_bytes = qemu::swap_bytes(swap.as_deref(), &mem).unwrap_or_else(|e| die(e));
     let swap_img = builder::target_dir(&root()).join("swap.img");
@@ -158,6 +166,15 @@ fn cmd_run(args: &[String]) -> i32 {
     m.mem = mem;
     m.icount = icount;
     m.bootargs = bootargs;
+    if gdb {
+        let port = qemu::free_port().unwrap_or_else(|e| die(e));
+        let script = builder::target_dir(&root()).join("gdbinit");
+        std::fs::write(&script, qemu::gdb_script(&m.kernel, port))
+            .unwrap_or_else(|e| die(format!("{}: {e}", script.display())));
+        m.gdb_port = Some(port);
+        eprintln!("xtask: QEMU waits for a debugger; in another terminal run:");
+        eprintln!("    {} -q -x {}", prereq::GDB, script.display());
+    }
     eprintln!("xtask: {}", m.display());
     if prog.is_empty() {
         eprintln!("xtask: to quit QEMU press Ctrl-A then X");

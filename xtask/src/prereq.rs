@@ -1,11 +1,14 @@
 //! Making sure the tools the build and the test runs need are installed:
-//! the Rust RISC-V target, QEMU and the cross C compiler.
+//! the Rust RISC-V target, QEMU and the cross C compiler, and (for
+//! `run --gdb` and the test that attaches a debugger) gdb-multiarch.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub const TARGET: &str = "riscv64gc-unknown-none-elf";
 pub const CC: &str = "riscv64-unknown-elf-gcc";
+/// Debian's gdb for every architecture (the host's plain gdb knows no RISC-V).
+pub const GDB: &str = "gdb-multiarch";
 
 /// Finds `prog` on PATH.
 pub fn which(prog: &str) -> Option<PathBuf> {
@@ -68,7 +71,24 @@ pub fn ensure_prereqs() -> Result<(), String> {
         run(Command::new("rustup").args(["target", "add", TARGET]))?;
     }
 
-    let pk = missing_packages();
+    apt_install(missing_packages)
+}
+
+/// Installs gdb-multiarch if it is missing, as `ensure_prereqs` does QEMU.
+pub fn ensure_gdb() -> Result<(), String> {
+    apt_install(|| {
+        if which(GDB).is_none() {
+            vec![GDB]
+        } else {
+            vec![]
+        }
+    })
+}
+
+/// apt-get installs the packages `missing` names (nothing if none) when we
+/// are root, or says the command to run and fails.
+fn apt_install(missing: fn() -> Vec<&'static str>) -> Result<(), String> {
+    let pk = missing();
     if pk.is_empty() {
         return Ok(());
     }
@@ -84,7 +104,7 @@ pub fn ensure_prereqs() -> Result<(), String> {
         .args(["install", "-y"])
         .args(&pk)
         .env("DEBIAN_FRONTEND", "noninteractive"))?;
-    let still = missing_packages();
+    let still = missing();
     if still.is_empty() {
         Ok(())
     } else {

@@ -26,6 +26,9 @@ pub struct Machine {
     pub bootargs: String,
     /// The swap disk image, attached as the second virtio disk (bus.1).
     pub swap: Option<PathBuf>,
+    /// `-S -gdb tcp:127.0.0.1:PORT`: the harts wait, stopped before the
+    /// first instruction, for a debugger on PORT (`run --gdb`).
+    pub gdb_port: Option<u16>,
 }
 
 impl Machine {
@@ -38,6 +41,7 @@ impl Machine {
             icount: false,
             bootargs: String::new(),
             swap: None,
+            gdb_port: None,
         }
     }
 
@@ -74,6 +78,12 @@ impl Machine {
         if self.icount {
             a.push("-icount".into());
             a.push("shift=0".into());
+        }
+        if let Some(port) = self.gdb_port {
+            // Only this machine can attach: the stub listens on loopback.
+            a.push("-S".into());
+            a.push("-gdb".into());
+            a.push(format!("tcp:127.0.0.1:{port}"));
         }
         // Always pass -append (possibly empty) so the kernel sees a
         // /chosen/bootargs property either way.
@@ -193,6 +203,30 @@ pub fn bootargs<S: AsRef<str>, T: AsRef<str>>(kopts: &[S], prog: &[T]) -> Result
         }
     }
     Ok(words.join(" "))
+}
+
+/// A TCP port on loopback that was free a moment ago, for QEMU's gdb stub.
+/// (The kernel picks it; another program could take it before QEMU does,
+/// and QEMU then fails to start, saying so.)
+pub fn free_port() -> Result<u16, String> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free TCP port for the gdb stub: {e}"))
+}
+
+/// The gdb script `run --gdb` writes (target/gdbinit): the kernel's
+/// symbols, the architecture, and the connection to QEMU's stub.
+pub fn gdb_script(kernel: &std::path::Path, port: u16) -> String {
+    format!(
+        "# Written by `cargo xtask run --gdb`; see docs/debugging.md.\n\
+         set pagination off\n\
+         set confirm off\n\
+         set architecture riscv:rv64\n\
+         file {}\n\
+         target remote 127.0.0.1:{port}\n",
+        kernel.display()
+    )
 }
 
 /// What a captured run produced.
@@ -343,6 +377,23 @@ mod tests {
         assert!(a.join(" ").contains("-icount shift=0 -append"));
         assert_eq!(a.last().unwrap(), "");
         assert!(m.display().ends_with("-append ''"));
+    }
+
+    #[test]
+    fn gdb_stub_and_script() {
+        let mut m = Machine::new("k".into(), "d".into());
+        assert!(!m.args().contains(&"-S".to_string()));
+        m.gdb_port = Some(1234);
+        let a = m.args().join(" ");
+        assert!(a.contains(" -S -gdb tcp:127.0.0.1:1234 -append"), "{a}");
+        let p = free_port().unwrap();
+        assert!(p > 0);
+        // Free: we can listen on it ourselves.
+        std::net::TcpListener::bind(("127.0.0.1", p)).unwrap();
+        let s = gdb_script(std::path::Path::new("/t/kernel"), 1234);
+        assert!(s.contains("\nfile /t/kernel\n"), "{s}");
+        assert!(s.contains("set architecture riscv:rv64\n"));
+        assert!(s.ends_with("target remote 127.0.0.1:1234\n"));
     }
 
     #[test]

@@ -7,9 +7,29 @@
 //! `Suite::DEFAULT`:
 //!
 //! ```ignore
-//! Suite { name: "mmaptest", argv: &["mmaptest"], ..Suite::DEFAULT },
-//! Suite { name: "cowtest-eager", argv: &["cowtest"], kopts: &["cow=0"], ..Suite::DEFAULT },
+//! Suite { name: "mmaptest", argv: &["mmaptest"], tests: 12, ..Suite::DEFAULT },
+//! Suite { name: "cowtest-eager", argv: &["cowtest"], kopts: &["cow=0"], tests: 10, ..Suite::DEFAULT },
 //! ```
+//!
+//! Every suite declares how many results it prints (`tests`, counted from
+//! a real run): a test that no longer runs, or a PASS line lost in the
+//! output, fails the suite ("usertests: 98 results, expected 99"). Adding
+//! a test to a suite means raising its count here.
+
+/// Checks a suite's number of results (PASS plus FAIL lines; for
+/// [`Output::Xv6`] its verdicts) against the number it declares
+/// (`expected`, 0: not declared).
+pub fn check_count(n: u64, expected: u64) -> Result<(), String> {
+    if expected == 0 {
+        Err(format!(
+            "{n} results, but the suite declares no count (`tests` in xtask/src/suites.rs)"
+        ))
+    } else if n != expected {
+        Err(format!("{n} results, expected {expected}"))
+    } else {
+        Ok(())
+    }
+}
 
 /// How a suite reports its results.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,8 +64,18 @@ pub struct Suite {
     pub stress_argv: &'static [&'static str],
     /// Wall-clock limit under `--stress` if `stress_argv` is set; 0: `timeout_s`.
     pub stress_timeout_s: u64,
+    /// How many results (PASS and FAIL lines) the suite's console shows,
+    /// counted from a real run; any other number fails the suite (see
+    /// [`check_count`]). Checks run on the host afterwards (`host_check`)
+    /// are not in it.
+    pub tests: u64,
+    /// The count under `--stress` when `stress_argv` is set; 0: `tests`.
+    pub stress_tests: u64,
     /// Whether fsck finding problems in the image the suite leaves behind
-    /// fails the suite (otherwise it is a note).
+    /// fails the suite. True for every suite: init powers off only after
+    /// the program has exited, its files closed and its transactions
+    /// committed, so the image must be clean. False makes the problems a
+    /// note; that needs a reason next to the entry (no suite has one).
     pub fsck_must_pass: bool,
     /// Checks run on the host against the disk image the boot left behind
     /// (name, Ok(detail) or Err(why)); each counts as one test.
@@ -71,7 +101,9 @@ impl Suite {
         default: true,
         stress_argv: &[],
         stress_timeout_s: 0,
-        fsck_must_pass: false,
+        tests: 0,
+        stress_tests: 0,
+        fsck_must_pass: true,
         host_check: None,
         swap: "",
     };
@@ -85,6 +117,15 @@ impl Suite {
             format!("/{p}")
         }
     }
+
+    /// The count that applies to this run.
+    pub fn expected(&self, stress: bool) -> u64 {
+        if stress && !self.stress_argv.is_empty() && self.stress_tests != 0 {
+            self.stress_tests
+        } else {
+            self.tests
+        }
+    }
 }
 
 pub const SUITES: &[Suite] = &[
@@ -92,6 +133,7 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "usertests",
         argv: &["usertests"],
+        tests: 99,
         // About 100 s on an idle 2-core machine, most of it diskfull
         // filling the disk; several times that when the machine is busy.
         timeout_s: 900,
@@ -104,12 +146,14 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "ctest",
         argv: &["ctest"],
+        tests: 18,
         ..Suite::DEFAULT
     },
     // xv6's forktest in PASS/FAIL form (user/c/forktest.c).
     Suite {
         name: "forktest",
         argv: &["forktest"],
+        tests: 4,
         ..Suite::DEFAULT
     },
     // The virtual-memory suites (user/src/bin/*): copy-on-write fork, lazy
@@ -117,6 +161,7 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "cowtest",
         argv: &["cowtest"],
+        tests: 10,
         timeout_s: 180,
         ..Suite::DEFAULT
     },
@@ -125,27 +170,32 @@ pub const SUITES: &[Suite] = &[
         // lazyoom and eagerfail need memory to run out at RAM.
         swap: "0",
         argv: &["lazytests"],
+        tests: 11,
         timeout_s: 180,
         ..Suite::DEFAULT
     },
     Suite {
         name: "stacktest",
         argv: &["stacktest"],
+        tests: 6,
         ..Suite::DEFAULT
     },
     Suite {
         name: "zerofill",
         argv: &["zerofill"],
+        tests: 6,
         ..Suite::DEFAULT
     },
     Suite {
         name: "execdemand",
         argv: &["execdemand"],
+        tests: 5,
         ..Suite::DEFAULT
     },
     Suite {
         name: "mmaptests",
         argv: &["mmaptests"],
+        tests: 30,
         timeout_s: 180,
         ..Suite::DEFAULT
     },
@@ -154,8 +204,8 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "hardtests",
         argv: &["hardtests"],
+        tests: 12,
         timeout_s: 240,
-        fsck_must_pass: true,
         // Memory runs out at RAM, as on xv6; the frame-count checks (holdfork,
         // holdexec) would otherwise see frames move into the swap cache.
         swap: "0",
@@ -166,6 +216,7 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "initoom",
         argv: &["initoom"],
+        tests: 2,
         kopts: &["init=/initoom"],
         mem: "32M",
         swap: "0",
@@ -175,6 +226,7 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "initoom-swap",
         argv: &["initoom"],
+        tests: 2,
         kopts: &["init=/initoom"],
         mem: "32M",
         swap: "8M",
@@ -186,12 +238,14 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "countfree",
         argv: &["countfree"],
+        tests: 4,
         mem: "32M",
         ..Suite::DEFAULT
     },
     Suite {
         name: "countfree-noswap",
         argv: &["countfree"],
+        tests: 4,
         mem: "32M",
         swap: "0",
         ..Suite::DEFAULT
@@ -199,6 +253,7 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "countfree-1hart",
         argv: &["countfree"],
+        tests: 4,
         mem: "32M",
         smp: 1,
         ..Suite::DEFAULT
@@ -206,6 +261,7 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "countfree-1hart-noswap",
         argv: &["countfree"],
+        tests: 4,
         mem: "32M",
         smp: 1,
         swap: "0",
@@ -216,10 +272,12 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "fuzz",
         argv: &["fuzz", "4", "400", "1"],
+        // One result per round after the warm-up round 0: ROUNDS of them.
+        tests: 4,
         timeout_s: 240,
         stress_argv: &["fuzz", "40", "3000", "7"],
+        stress_tests: 40,
         stress_timeout_s: 3600,
-        fsck_must_pass: true,
         ..Suite::DEFAULT
     },
     // Page replacement in resident-limited regions (user/src/bin/policytests.rs);
@@ -227,6 +285,7 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "policytests",
         argv: &["policytests"],
+        tests: 16,
         // About 30 s on an idle machine; faults read and write the disk.
         timeout_s: 300,
         host_check: Some(crate::policycheck::check),
@@ -236,6 +295,7 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "policytests-kopt",
         argv: &["policytests", "--boot", "eclock", "30"],
+        tests: 1,
         kopts: &["policy=eclock", "scan_ms=30"],
         ..Suite::DEFAULT
     },
@@ -244,6 +304,8 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "swaptests",
         argv: &["swaptests"],
+        // setup, then each test and its baseline check.
+        tests: 13,
         mem: "48M",
         timeout_s: 600,
         ..Suite::DEFAULT
@@ -253,8 +315,48 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "swaptests-noswap",
         argv: &["swaptests", "execshort", "swapfull"],
+        tests: 5,
         mem: "48M",
         swap: "0",
+        ..Suite::DEFAULT
+    },
+    // Fork without copy-on-write (`cow=0`: fork copies every private page
+    // at once, mm/fork.rs), so the eager paths run too. cowtest checks the
+    // eager behaviour when it finds cow off; forktest forks to the limit;
+    // usertests' fork tests, with memory running out at RAM (oomfork).
+    Suite {
+        name: "cowtest-eager",
+        argv: &["cowtest"],
+        tests: 10,
+        kopts: &["cow=0"],
+        timeout_s: 180,
+        ..Suite::DEFAULT
+    },
+    Suite {
+        name: "forktest-eager",
+        argv: &["forktest"],
+        tests: 4,
+        kopts: &["cow=0"],
+        ..Suite::DEFAULT
+    },
+    Suite {
+        name: "usertests-eager",
+        argv: &[
+            "usertests",
+            "forkbasic",
+            "forktest",
+            "twochildren",
+            "forkfork",
+            "reparent",
+            "reparent2",
+            "parallelsbrk",
+            "oomfork",
+            "leakcheck",
+        ],
+        tests: 9,
+        kopts: &["cow=0"],
+        swap: "0",
+        timeout_s: 300,
         ..Suite::DEFAULT
     },
 ];
@@ -278,10 +380,41 @@ mod tests {
             assert!(crate::qemu::parse_mem(s.mem).is_ok(), "{}", s.name);
             assert!(s.timeout_s > 0);
             crate::qemu::bootargs(s.kopts, s.argv).unwrap();
+            assert_ne!(s.tests, 0, "{}: declare `tests`", s.name);
         }
         for n in ["usertests", "ctest", "forktest"] {
             assert!(find(n).unwrap().default);
         }
         assert_eq!(find("ctest").unwrap().program_path(), "/ctest");
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(check_count(3, 3), Ok(()));
+        assert_eq!(check_count(98, 99).unwrap_err(), "98 results, expected 99");
+        assert_eq!(check_count(3, 2).unwrap_err(), "3 results, expected 2");
+        assert!(check_count(0, 0).is_err());
+        assert!(check_count(4, 0).unwrap_err().contains("declares no count"));
+        let fuzz = Suite {
+            argv: &["fuzz"],
+            stress_argv: &["fuzz", "long"],
+            tests: 4,
+            stress_tests: 40,
+            ..Suite::DEFAULT
+        };
+        assert_eq!(fuzz.expected(false), 4);
+        assert_eq!(fuzz.expected(true), 40);
+        // Without a stress_argv --stress runs the usual argv and count.
+        let plain = Suite {
+            stress_argv: &[],
+            ..fuzz
+        };
+        assert_eq!(plain.expected(true), 4);
+        // A stress argv with the same number of results keeps `tests`.
+        let same = Suite {
+            stress_tests: 0,
+            ..fuzz
+        };
+        assert_eq!(same.expected(true), 4);
     }
 }

@@ -9,6 +9,7 @@
 
 use crate::builder::{self, Built};
 use crate::fsread::FsImage;
+use crate::gdbcheck;
 use crate::qemu::{self, Machine};
 use crate::suites::{self, Output, Suite};
 use std::path::Path;
@@ -129,12 +130,14 @@ pub fn parse_output(out: &str, mode: Output, suite: &str) -> Tally {
 
 /// Turns a suite's tally and QEMU's fate into counts: PASS lines pass,
 /// FAIL lines fail, and the boot itself counts one more failure if QEMU
-/// timed out, exited nonzero, the kernel panicked, or nothing passed.
+/// timed out, exited nonzero, the kernel panicked, nothing passed, or the
+/// number of results is not the `expected` one.
 pub fn judge(
     t: &Tally,
     code: Option<i32>,
     timed_out: bool,
     timeout_s: u64,
+    expected: u64,
 ) -> (Totals, Vec<String>) {
     let mut why = Vec::new();
     if timed_out {
@@ -154,6 +157,9 @@ pub fn judge(
     }
     if t.passed == 0 {
         why.push("no PASS lines".to_string());
+    }
+    if let Err(e) = suites::check_count(t.passed + t.failed, expected) {
+        why.push(e);
     }
     let extra = u64::from(!why.is_empty());
     (
@@ -281,7 +287,8 @@ fn run_suite(root: &Path, b: &Built, s: &Suite, stress: bool, smp: Option<u32>) 
         }
     };
     let tally = parse_output(&r.stdout, s.output, s.name);
-    let (mut tot, mut why) = judge(&tally, r.code, r.timed_out, timeout_s);
+    let expected = s.expected(stress);
+    let (mut tot, mut why) = judge(&tally, r.code, r.timed_out, timeout_s, expected);
     let problems = fsck_problems(&m.disk);
     if s.fsck_must_pass && !problems.is_empty() {
         tot.failed += 1;
@@ -343,8 +350,8 @@ fn fsck_problems(disk: &Path) -> Vec<String> {
     }
 }
 
-/// For most suites fsck's findings are a note for whoever works on the
-/// file system, not a test failure (a suite may stop mid-operation).
+/// fsck's findings as a note, for a suite exempted from failing on them
+/// (`Suite::fsck_must_pass` false; none is today).
 fn fsck_note(disk: &Path, problems: &[String]) {
     if !problems.is_empty() {
         let d = disk.display();
@@ -379,16 +386,22 @@ pub fn main(root: &Path, args: &[String]) -> i32 {
             "--list" => {
                 for s in suites::SUITES {
                     println!(
-                        "{:<16} {:<28} smp={} mem={} timeout={}s kopts=[{}]{}",
+                        "{:<16} {:<28} smp={} mem={} timeout={}s kopts=[{}] tests={}{}",
                         s.name,
                         s.argv.join(" "),
                         s.smp,
                         s.mem,
                         s.timeout_s,
                         s.kopts.join(" "),
+                        s.tests,
                         if s.default { "" } else { " (only when named)" }
                     );
                 }
+                println!(
+                    "{:<16} gdb-multiarch breaks in {} (a host-driven check)",
+                    gdbcheck::NAME,
+                    gdbcheck::FAULT_HANDLER
+                );
                 return 0;
             }
             "-h" | "--help" => {
@@ -402,7 +415,12 @@ pub fn main(root: &Path, args: &[String]) -> i32 {
             n => names.push(n),
         }
     }
-    let selected: Vec<&Suite> = if names.is_empty() {
+    // The gdb check runs with the default set, or when named.
+    let named_gdb = names.contains(&gdbcheck::NAME);
+    names.retain(|&n| n != gdbcheck::NAME);
+    let all = names.is_empty() && !named_gdb;
+    let gdb = all || named_gdb;
+    let selected: Vec<&Suite> = if all {
         suites::SUITES.iter().filter(|s| s.default).collect()
     } else {
         let mut v = Vec::new();
@@ -428,6 +446,9 @@ pub fn main(root: &Path, args: &[String]) -> i32 {
         Ok(b) => {
             for s in selected {
                 total += run_suite(root, &b, s, stress, smp);
+            }
+            if gdb {
+                total += gdbcheck::check(root, &b);
             }
         }
         Err(e) => {
@@ -526,13 +547,13 @@ test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; fini
             ..Tally::default()
         };
         assert_eq!(
-            judge(&ok, Some(0), false, 9).0,
+            judge(&ok, Some(0), false, 9, 3).0,
             Totals {
                 passed: 3,
                 failed: 0
             }
         );
-        let (t, why) = judge(&ok, Some(1), false, 9);
+        let (t, why) = judge(&ok, Some(1), false, 9, 3);
         assert_eq!(
             t,
             Totals {
@@ -541,20 +562,20 @@ test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; fini
             }
         );
         assert_eq!(why, ["QEMU exit status 1"]);
-        let (t, why) = judge(&ok, None, true, 9);
+        let (t, why) = judge(&ok, None, true, 9, 3);
         assert_eq!(t.failed, 1);
         assert!(why[0].contains("timed out after 9 s"));
         let none = Tally::default();
-        let (t, why) = judge(&none, Some(0), false, 9);
+        let (t, why) = judge(&none, Some(0), false, 9, 3);
         assert_eq!(t.failed, 1);
-        assert_eq!(why, ["no PASS lines"]);
+        assert_eq!(why, ["no PASS lines", "0 results, expected 3"]);
         // Several reasons still count one failure for the boot.
         let bad = parse_output(
             "PASS a/b\npanic: oops\ninit: exec nope failed\n",
             Output::PassFail,
             "a",
         );
-        let (t, why) = judge(&bad, Some(127), false, 9);
+        let (t, why) = judge(&bad, Some(127), false, 9, 1);
         assert_eq!(
             t,
             Totals {
@@ -563,5 +584,44 @@ test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; fini
             }
         );
         assert_eq!(why.len(), 3);
+    }
+
+    #[test]
+    fn counting_results() {
+        // A clean boot that lost a PASS line fails, saying how many.
+        let lost = parse_output("PASS u/a\nPASS u/b\n", Output::PassFail, "u");
+        let (t, why) = judge(&lost, Some(0), false, 9, 3);
+        assert_eq!(
+            t,
+            Totals {
+                passed: 2,
+                failed: 1
+            }
+        );
+        assert_eq!(why, ["2 results, expected 3"]);
+        // FAIL lines are results too: a failing test is not a dropped one.
+        let one_failed = parse_output("PASS u/a\nFAIL u/b: no\nPASS u/c\n", Output::PassFail, "u");
+        let (t, why) = judge(&one_failed, Some(1), false, 9, 3);
+        assert_eq!(why, ["QEMU exit status 1"]);
+        assert_eq!(
+            t,
+            Totals {
+                passed: 2,
+                failed: 2
+            }
+        );
+        // One too many (a test added without raising the count).
+        let extra = parse_output("PASS u/a\nPASS u/b\n", Output::PassFail, "u");
+        let (t, why) = judge(&extra, Some(0), false, 9, 1);
+        assert_eq!(t.failed, 1);
+        assert_eq!(why, ["2 results, expected 1"]);
+        // xv6 verdicts count, including one cut off with no verdict.
+        let xv6 = parse_output("test a: OK\ntest b: ", Output::Xv6, "x");
+        let (_, why) = judge(&xv6, None, true, 9, 2);
+        assert_eq!(why, ["timed out after 9 s (QEMU killed)"]);
+        // An undeclared count fails even a clean run.
+        let (t, why) = judge(&extra, Some(0), false, 9, 0);
+        assert_eq!(t.failed, 1);
+        assert!(why[0].contains("declares no count"), "{why:?}");
     }
 }

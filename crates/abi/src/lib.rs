@@ -57,7 +57,7 @@ pub mod limits {
     /// mmap, mprotect, munmap and sbrk return -1 rather than go past it.
     /// Each area costs the kernel heap some 100 bytes, so 64 processes at
     /// the limit fit the 8 MiB heap; the heap's headroom check (kernel
-    /// `mm/heap.rs`) catches what is left.
+    /// `mm/kheap.rs`) catches what is left.
     pub const MAX_AREAS: usize = 1024;
 }
 

@@ -112,28 +112,11 @@ pub fn lookup<M: PhysMem>(mem: &M, root_pa: usize, va: usize) -> Option<u64> {
 /// fork's copy, exit's teardown). A superpage leaf is reported once at its
 /// base address. Valid entries with no R/W/X are followed as tables.
 pub fn for_each_leaf<M: PhysMem>(mem: &M, root_pa: usize, mut f: impl FnMut(usize, u64)) {
-    leaves(mem, root_pa, 2, 0, &mut f);
-}
-
-fn leaves<M: PhysMem>(
-    mem: &M,
-    table: usize,
-    level: usize,
-    base: usize,
-    f: &mut impl FnMut(usize, u64),
-) {
-    for i in 0..ENTRIES {
-        let pte = mem.read_pte(table, i);
-        if pte & V == 0 {
-            continue;
+    for_each_entry(mem, root_pa, |va, s| {
+        if let crate::swap::PteState::Present(pte) = s {
+            f(va, pte)
         }
-        let va = base | (i << (12 + 9 * level));
-        if is_leaf(pte) {
-            f(sign_extend(va), pte);
-        } else if level > 0 {
-            leaves(mem, pte_pa(pte), level - 1, va, f);
-        }
-    }
+    });
 }
 
 /// Like [`for_each_leaf`], but only leaves at or above `start` (an address
@@ -161,29 +144,10 @@ pub fn for_each_entry<M: PhysMem>(
     root_pa: usize,
     mut f: impl FnMut(usize, crate::swap::PteState),
 ) {
-    entries(mem, root_pa, 2, 0, &mut f);
-}
-
-fn entries<M: PhysMem>(
-    mem: &M,
-    table: usize,
-    level: usize,
-    base: usize,
-    f: &mut impl FnMut(usize, crate::swap::PteState),
-) {
-    use crate::swap::PteState;
-    for i in 0..ENTRIES {
-        let pte = mem.read_pte(table, i);
-        let va = base | (i << (12 + 9 * level));
-        if level == 0 || is_leaf(pte) {
-            match PteState::of(pte) {
-                PteState::Absent => {}
-                s => f(sign_extend(va), s),
-            }
-        } else if pte & V != 0 {
-            entries(mem, pte_pa(pte), level - 1, va, f);
-        }
-    }
+    for_each_entry_from(mem, root_pa, 0, |va, s| {
+        f(va, s);
+        true
+    });
 }
 
 /// Like [`for_each_entry`], but only entries at or above `start` (an

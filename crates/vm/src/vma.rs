@@ -83,7 +83,8 @@ impl VmaFlags {
     /// The user stack: the kernel may extend it downwards on a fault,
     /// within its bound.
     pub const STACK: VmaFlags = VmaFlags(2);
-    /// The sbrk area: resized in place with [`VmaSet::set_end`].
+    /// The sbrk heap: grown by inserting areas that merge with it, shrunk by
+    /// unmapping its top.
     pub const HEAP: VmaFlags = VmaFlags(4);
 
     pub fn contains(self, other: VmaFlags) -> bool {

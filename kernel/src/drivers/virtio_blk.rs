@@ -19,10 +19,12 @@
 //! or the heap. Kernel stacks are not identity-mapped and must not be used.
 //! The request header and status byte live in a per-disk heap block.
 
+use crate::mm::PhysAddr as FrameAddr;
 use crate::sync::{SpinLock, SpinLockGuard};
 use abi::fs::BSIZE;
 use alloc::alloc::{alloc_zeroed, dealloc, Layout};
 use alloc::boxed::Box;
+use core::marker::PhantomData;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use virtio_drivers::device::blk::{BlkReq, BlkResp, VirtIOBlk, SECTOR_SIZE};
@@ -162,12 +164,7 @@ pub fn read_block(dev: usize, blockno: u32, buf: &mut [u8; BSIZE]) {
 /// `dev`. A device error panics, as for reads.
 pub fn write_block(dev: usize, blockno: u32, buf: &[u8; BSIZE]) {
     let sector = blockno as u64 * SECTORS_PER_BLOCK as u64;
-    // The device only reads the buffer for a write; rw takes *mut for both.
-    let p = buf.as_ptr() as *mut u8;
-    // SAFETY: the device only reads it (write request), and we hold the
-    // shared borrow until the request completes.
-    let b = unsafe { core::slice::from_raw_parts_mut(p, BSIZE) };
-    if rw(dev, sector, b, true).is_err() {
+    if one(dev, Req::write_from(sector, buf)).is_err() {
         panic!("virtio_blk{dev}: write of block {blockno} failed");
     }
 }
@@ -175,12 +172,30 @@ pub fn write_block(dev: usize, blockno: u32, buf: &[u8; BSIZE]) {
 /// Move `buf` (a whole number of sectors, identity-mapped) to or from disk
 /// `dev` starting at `sector`, in one request. Sleeps until it completes.
 pub fn rw(dev: usize, sector: u64, buf: &mut [u8], write: bool) -> Result<(), IoError> {
-    let mut reqs = [Req {
-        sector,
-        buf,
-        ok: false,
-    }];
-    rw_many(dev, &mut reqs, write)?;
+    let req = if write {
+        Req::write_from(sector, buf)
+    } else {
+        Req::read_into(sector, buf)
+    };
+    one(dev, req)
+}
+
+/// Move the frame at `pa` to or from disk `dev` at `sector`, in one request.
+///
+/// # Safety
+/// The frame stays allocated until this returns. For a read, nobody else
+/// reads or writes it meanwhile (a new frame of the caller's); for a write,
+/// nobody writes it meanwhile (other harts may read it: a frame being
+/// swapped out is mapped read-only or not at all).
+pub unsafe fn rw_frame(dev: usize, sector: u64, pa: FrameAddr, write: bool) -> Result<(), IoError> {
+    // SAFETY: the caller's promise, passed on.
+    let req = unsafe { Req::frame(sector, pa, write) };
+    one(dev, req)
+}
+
+fn one(dev: usize, req: Req<'_>) -> Result<(), IoError> {
+    let mut reqs = [req];
+    rw_many(dev, &mut reqs)?;
     if reqs[0].ok {
         Ok(())
     } else {
@@ -188,27 +203,74 @@ pub fn rw(dev: usize, sector: u64, buf: &mut [u8], write: bool) -> Result<(), Io
     }
 }
 
-/// One request of a batch: `buf` (whole sectors, identity-mapped) at
-/// `sector`; `ok` says how it went.
+/// One request of a batch: `len` bytes (whole sectors) of identity-mapped
+/// memory at `buf`, read from or written to the disk at `sector`; `ok`
+/// says how it went. The buffer is kept as a raw pointer: the device, not
+/// Rust code, touches it while the request is in flight, and a frame being
+/// written out may be read by other harts meanwhile.
 pub struct Req<'a> {
-    pub sector: u64,
-    pub buf: &'a mut [u8],
+    sector: u64,
+    buf: *mut u8,
+    len: usize,
+    write: bool,
     pub ok: bool,
+    _borrow: PhantomData<&'a mut [u8]>,
+}
+
+impl<'a> Req<'a> {
+    /// Read from the disk into `buf`.
+    pub fn read_into(sector: u64, buf: &'a mut [u8]) -> Req<'a> {
+        Req {
+            sector,
+            buf: buf.as_mut_ptr(),
+            len: buf.len(),
+            write: false,
+            ok: false,
+            _borrow: PhantomData,
+        }
+    }
+
+    /// Write `buf` to the disk (the device only reads it).
+    pub fn write_from(sector: u64, buf: &'a [u8]) -> Req<'a> {
+        Req {
+            sector,
+            buf: buf.as_ptr() as *mut u8,
+            len: buf.len(),
+            write: true,
+            ok: false,
+            _borrow: PhantomData,
+        }
+    }
+
+    /// Read into (or write from) the frame at `pa`.
+    ///
+    /// # Safety
+    /// As for [`rw_frame`], until the request has completed.
+    pub unsafe fn frame(sector: u64, pa: FrameAddr, write: bool) -> Req<'a> {
+        Req {
+            sector,
+            buf: pa.as_ptr(),
+            len: crate::mm::PAGE_SIZE,
+            write,
+            ok: false,
+            _borrow: PhantomData,
+        }
+    }
 }
 
 /// Move every request of `reqs` to or from disk `dev`, keeping as many in
 /// flight at once as the queue allows, and sleep until all are done. Err
 /// only if there is no such disk or a request lies outside it (nothing is
 /// then submitted); a device error marks just that request not `ok`.
-pub fn rw_many(dev: usize, reqs: &mut [Req<'_>], write: bool) -> Result<(), IoError> {
+pub fn rw_many(dev: usize, reqs: &mut [Req<'_>]) -> Result<(), IoError> {
     let lock = DISKS.get(dev).ok_or(IoError)?;
     let mut g = lock.lock();
     {
         let d = g.as_ref().ok_or(IoError)?;
         for r in reqs.iter() {
-            let n = (r.buf.len() / SECTOR_SIZE) as u64;
-            if r.buf.is_empty()
-                || !r.buf.len().is_multiple_of(SECTOR_SIZE)
+            let n = (r.len / SECTOR_SIZE) as u64;
+            if r.len == 0
+                || !r.len.is_multiple_of(SECTOR_SIZE)
                 || r.sector.checked_add(n).is_none_or(|end| end > d.sectors)
             {
                 return Err(IoError);
@@ -234,7 +296,7 @@ pub fn rw_many(dev: usize, reqs: &mut [Req<'_>], write: bool) -> Result<(), IoEr
             let Some(i) = d.slots.iter().position(|s| s.state == SlotState::Free) else {
                 break;
             };
-            if submit(d, i, &mut reqs[next], write) {
+            if submit(d, i, &mut reqs[next]) {
                 mine[i] = Some(next);
             } else {
                 done += 1; // refused by the queue: reported not ok
@@ -252,15 +314,17 @@ pub fn rw_many(dev: usize, reqs: &mut [Req<'_>], write: bool) -> Result<(), IoEr
 }
 
 /// Put request `r` on the queue in slot `i`; false if the queue refused.
-fn submit(d: &mut Disk, i: usize, r: &mut Req<'_>, write: bool) -> bool {
+fn submit(d: &mut Disk, i: usize, r: &mut Req<'_>) -> bool {
     let s = &mut d.slots[i];
-    s.buf = r.buf.as_mut_ptr();
-    s.len = r.buf.len();
-    s.write = write;
+    s.buf = r.buf;
+    s.len = r.len;
+    s.write = r.write;
+    let write = r.write;
     // SAFETY: req/resp live in the heap (identity-mapped) slot we own until
-    // it is Free again; the buffer is identity-mapped (the caller's
-    // promise) and stays borrowed by rw_many until the request completes,
-    // which it waits for.
+    // it is Free again; the buffer is identity-mapped and stays valid (a
+    // borrow, or a frame under `Req::frame`'s contract) until the request
+    // completes, which rw_many waits for. A write only reads the buffer
+    // (the driver takes `&[u8]`); a read's buffer is the requester's alone.
     let token = unsafe {
         if write {
             let b = core::slice::from_raw_parts(s.buf, s.len);

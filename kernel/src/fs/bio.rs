@@ -7,6 +7,7 @@
 //! disk, the least recently released unused buffer is recycled.
 
 use crate::drivers::virtio_blk;
+use crate::pod::Pod;
 use crate::proc;
 use crate::sync::{SleepLock, SleepLockGuard, SpinLock};
 use abi::fs::BSIZE;
@@ -69,23 +70,6 @@ pub struct Buf {
     blockno: u32,
     guard: Option<SleepLockGuard<'static, Data>>,
 }
-
-/// Types that are plain bytes on disk (repr(C), no padding invariants,
-/// any bit pattern valid), so they can be copied in and out of a block.
-///
-/// # Safety
-/// Implementors must be `repr(C)` with every bit pattern a valid value.
-pub unsafe trait Pod: Copy {}
-// SAFETY: integers and the abi's repr(C) on-disk structs of integers.
-unsafe impl Pod for u32 {}
-// SAFETY: as above.
-unsafe impl Pod for i32 {}
-// SAFETY: as above.
-unsafe impl Pod for abi::fs::SuperBlock {}
-// SAFETY: as above.
-unsafe impl Pod for abi::fs::DInode {}
-// SAFETY: as above.
-unsafe impl Pod for abi::fs::Dirent {}
 
 /// Find or recycle a buffer for (dev, blockno) and lock it.
 fn bget(dev: usize, blockno: u32) -> Buf {

@@ -11,6 +11,7 @@ use super::bio;
 use super::inode::{Inode, InodeGuard};
 use super::log::{log_write, Transaction};
 use super::{FsError, IoDst, IoSrc};
+use crate::mm::{PhysAddr, PAGE_SIZE};
 use abi::fs::{BSIZE, MAXFILE, MAXOPBLOCKS};
 use alloc::vec;
 
@@ -155,12 +156,19 @@ impl Inode {
         Ok(done)
     }
 
-    /// Write `src` at byte `off` but never past the current end of the
-    /// file (write-back of a shared mapping, whose last page may extend
-    /// past the file). Returns the bytes written. Not inside a Transaction.
-    pub fn write_within(&self, off: usize, src: &[u8]) -> Result<usize, FsError> {
+    /// Write the 4096 bytes of the frame at `pa` at byte `off`, but never
+    /// past the current end of the file (write-back of a shared mapping,
+    /// whose last page may extend past the file). Returns the bytes
+    /// written. Not inside a Transaction.
+    ///
+    /// The frame may be mapped writable elsewhere (another process sharing
+    /// the file), so it is read only through `PhysAddr::read_bytes`, a
+    /// block at a time: a store racing with the write-back makes the
+    /// written copy a moment old, as in any kernel.
+    pub fn write_frame_within(&self, off: usize, pa: PhysAddr) -> Result<usize, FsError> {
+        let mut chunk = [0u8; BSIZE];
         let mut done = 0;
-        while done < src.len() {
+        while done < PAGE_SIZE {
             let pos = off.checked_add(done).ok_or(FsError::Invalid)?;
             let _tx = Transaction::begin();
             let mut g = self.lock();
@@ -168,16 +176,34 @@ impl Inode {
             if pos >= size {
                 break;
             }
-            let m = (src.len() - done).min(MAX_OP_BYTES).min(size - pos);
-            match g.write(pos, &src[done..done + m]) {
-                Ok(w) => {
-                    done += w;
-                    if w < m {
+            let m = (PAGE_SIZE - done).min(MAX_OP_BYTES).min(size - pos);
+            let mut k = 0;
+            let mut err = None;
+            while k < m {
+                let c = (m - k).min(BSIZE);
+                // SAFETY: the caller holds a reference to the frame, so it
+                // stays allocated; concurrent user stores are allowed by
+                // read_bytes' contract.
+                unsafe { pa.read_bytes(done + k, &mut chunk[..c]) };
+                match g.write(pos + k, &chunk[..c]) {
+                    Ok(w) => {
+                        k += w;
+                        if w < c {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        err = Some(e);
                         break;
                     }
                 }
-                Err(e) if done == 0 => return Err(e),
-                Err(_) => break,
+            }
+            done += k;
+            match err {
+                Some(e) if done == 0 => return Err(e),
+                Some(_) => break,
+                None if k < m => break,
+                None => {}
             }
         }
         Ok(done)

@@ -33,14 +33,23 @@ impl PhysAddr {
     pub fn as_ptr<T>(self) -> *mut T {
         self.0 as *mut T
     }
-    /// The 4096 bytes of the frame at this (page-aligned) address.
+    /// Copy `dst.len()` bytes starting at byte `off` of the frame at this
+    /// (page-aligned) address into `dst`, by raw copy: no reference to the
+    /// frame is made, so the frame may be shared.
     ///
     /// # Safety
-    /// The caller must own the frame (or otherwise know no one else writes
-    /// it concurrently) for the lifetime it picks.
-    pub unsafe fn as_page<'a>(self) -> &'a mut [u8; PAGE_SIZE] {
-        // SAFETY: RAM is identity-mapped; exclusivity is the caller's promise.
-        unsafe { &mut *(self.0 as *mut [u8; PAGE_SIZE]) }
+    /// The frame stays allocated meanwhile (the caller holds a reference),
+    /// and `off + dst.len() <= PAGE_SIZE`. Other harts may read it; user
+    /// code may store to it through another mapping (a shared file page
+    /// being written back): the copy may then mix old and new bytes, which
+    /// is what write-back promises anyway. Kernel code must not write it.
+    pub unsafe fn read_bytes(self, off: usize, dst: &mut [u8]) {
+        debug_assert!(off + dst.len() <= PAGE_SIZE);
+        // SAFETY: inside the frame (identity-mapped RAM); `dst` is ours and
+        // cannot overlap a frame we only read.
+        unsafe {
+            core::ptr::copy_nonoverlapping((self.0 + off) as *const u8, dst.as_mut_ptr(), dst.len())
+        };
     }
 
     /// Zero the frame at this (page-aligned) address: 8 doubleword stores

@@ -86,7 +86,7 @@ impl AddressSpace {
     /// back what a shared file mapping dirtied, release the frames, and let
     /// the page cache drop pages nobody maps any more.
     fn discard(&mut self, vma: &Vma) {
-        super::fault::write_back(&mut self.pt, vma);
+        super::writeback::write_back(&mut self.pt, vma);
         self.release_pages(vma.start, vma.end);
         if let (true, Backing::File { inode, offset, .. }) =
             (vma.flags.contains(VmaFlags::SHARED), &vma.backing)
@@ -145,7 +145,7 @@ impl AddressSpace {
                     // near them, our own unused clean file pages go first,
                     // then it is -1.
                     let r = if super::eager::may_take(self, &mut call) {
-                        super::fault::zero_fill(self, va, Perm::R | Perm::W)
+                        super::eager::zero_fill(self, va, Perm::R | Perm::W)
                     } else {
                         Err(vm::fault::Refusal::OutOfMemory)
                     };

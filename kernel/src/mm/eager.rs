@@ -1,9 +1,10 @@
-//! Eager allocation (eager `sbrk`) and the reserve it leaves for faults.
-//! The decisions are `vm::eager`'s (host-tested); this file carries them
-//! out on the caller's own address space.
+//! Eager allocation: pages made now instead of on their first fault. Used
+//! by `sbrk(n, SBRK_EAGER)` and, before fork, for shared anonymous memory
+//! (both sides must map the same frames, so they have to exist). Lazy
+//! allocation and zero fill on demand are in mm/fault.rs.
 //!
-//! Eager allocation never takes the last `reserve()` free frames (the min
-//! watermark): faults need them, and a fault that finds no frame ends in
+//! The reserve (the decisions are `vm::eager`'s, host-tested): eager sbrk
+//! never takes the last `reserve()` free frames (the min watermark): faults need them, and a fault that finds no frame ends in
 //! the out-of-memory killer. Near the reserve, it first drops the caller's
 //! own clean file pages that it has not used since the previous scan (A
 //! bit clear), and clears A on the rest. Eager sbrk fails only when the
@@ -19,18 +20,28 @@
 //! Nothing is written (not to swap, not to a file), so no lock is needed
 //! beyond that one. Pages of resident-limited regions are left to their
 //! own policy (`mm/reslimit.rs`).
-use super::addr::{PhysAddr, PAGE_SIZE};
+use super::addr::{PhysAddr, VirtAddr, PAGE_SIZE};
 use super::aspace::AddressSpace;
 use super::backing::Backing;
 use super::frame;
 use super::reclaim;
+use super::userpte;
 use crate::arch::riscv::csr;
-use crate::arch::riscv::pte::{Pte, A};
+use crate::arch::riscv::pte::{Pte, A, D};
 use core::sync::atomic::Ordering;
 use vm::eager::{after_scan, before_take, visit, Step, Visit};
+use vm::fault::Refusal;
 use vm::reclaim::PageKind;
 use vm::swap::PteState;
-use vm::VmaFlags;
+use vm::{Perm, VmaFlags};
+
+/// Give `page` of an anonymous area a private zeroed frame now, without a
+/// fault. A zero-frame mapping there is replaced.
+pub fn zero_fill(asp: &mut AddressSpace, page: usize, perm: Perm) -> Result<(), Refusal> {
+    let pa = frame::alloc_zeroed().ok_or(Refusal::OutOfMemory)?;
+    asp.pt.unmap(VirtAddr(page));
+    userpte::map(&mut asp.pt, page, pa, userpte::flags_for(perm) | A | D)
+}
 
 /// Frames eager allocation leaves free for faults.
 pub fn reserve() -> usize {

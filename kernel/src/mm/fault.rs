@@ -7,14 +7,33 @@
 //! area that covers the address and the page's state (absent, present,
 //! swapped), asks `decide`, and does the action. An action that needs a
 //! frame when none is free first reclaims (`mm::reclaim`), and may wait.
+//!
+//! Where each fault-made mechanism lives (its fault half is here):
+//!
+//! | mechanism | set up in | fault half |
+//! |---|---|---|
+//! | lazy sbrk | `aspace.rs` `sbrk` (moves the break, adds the area) | `anon` |
+//! | zero fill on demand | (any anonymous area) | `anon`: reads map the zero frame; `ReplaceZero` on the first write |
+//! | eager allocation | `eager.rs` (eager sbrk, shared memory before fork) | none |
+//! | demand stack | `proc/exec.rs` (area, guard, 2 pages now) | `StackGrow` |
+//! | demand-paged exec | `proc/exec.rs` (file-backed areas per segment) | `file_page` |
+//! | mmap of files/anonymous memory | `syscall/mm.rs`, `backing.rs` | `file_page`, `anon` |
+//! | copy-on-write | `fork.rs` (marks pages COW at fork) | `cow` (copy, or take over as last owner) |
+//! | frame reference counts | `frame.rs` | `frame::put`/`refs` in `cow` |
+//! | swap | `swap.rs`, `reclaim.rs` (page-out) | `swap_in` |
+//! | shared-mapping write-back | `writeback.rs` | none |
+//! | mprotect | `syscall/mm.rs`, `mprotect.rs` | `SetWrite` |
+//! | writing a PTE | `userpte.rs` | everywhere |
 use super::addr::{page_round_down, PhysAddr, VirtAddr, PAGE_SIZE};
 use super::aspace::AddressSpace;
 use super::backing::{Backing, Vma};
 use super::frame;
+use super::owned::OwnedFrame;
 use super::pagetable::PageTable;
 use super::stats::{self, count_fault};
+use super::userpte;
 use crate::arch::riscv::csr;
-use crate::arch::riscv::pte::{Pte, A, COW, D, U, W};
+use crate::arch::riscv::pte::{Pte, A, COW, D, W};
 use abi::layout::{MAXVA, STACK_BOTTOM, STACK_GUARD};
 use abi::vmstat::fault as kind;
 pub use vm::fault::{Access, Refusal};
@@ -83,7 +102,7 @@ fn decide(asp: &mut AddressSpace, va: usize, access: Access) -> Result<(), Refus
         Action::Refuse(r) => Err(r),
         Action::SwapIn(slot) => swap_in(&mut asp.pt, page, perm, vma.flags, slot),
         Action::CowTakeover => {
-            set_pte(&mut asp.pt, page, pte.without(COW).with(W | A | D));
+            userpte::set(&mut asp.pt, page, pte.without(COW).with(W | A | D));
             count_fault(kind::COW_TAKEOVER);
             Ok(())
         }
@@ -91,19 +110,19 @@ fn decide(asp: &mut AddressSpace, va: usize, access: Access) -> Result<(), Refus
         Action::ReplaceZero => {
             let pa = frame::alloc_zeroed().ok_or(Refusal::OutOfMemory)?;
             asp.pt.unmap(VirtAddr(page));
-            map(&mut asp.pt, page, pa, pte_flags(perm) | A | D)?;
+            userpte::map(&mut asp.pt, page, pa, userpte::flags_for(perm) | A | D)?;
             count_fault(kind::ZERO_FILLED);
             Ok(())
         }
         Action::SetWrite => {
             // The area allows writing but this page was mapped before it
             // did (a private file page read first): make it writable.
-            set_pte(&mut asp.pt, page, pte.with(W | A | D));
+            userpte::set(&mut asp.pt, page, pte.with(W | A | D));
             count_fault(kind::AD_SET);
             Ok(())
         }
         Action::SetBits(bits) => {
-            set_pte(&mut asp.pt, page, pte.with(bits));
+            userpte::set(&mut asp.pt, page, pte.with(bits));
             count_fault(kind::AD_SET);
             Ok(())
         }
@@ -139,7 +158,7 @@ fn swap_in(
         return Err(Refusal::OutOfMemory);
     };
     super::swap::release(slot);
-    let mut f = pte_flags(perm) | A | D;
+    let mut f = userpte::flags_for(perm) | A | D;
     if frame::refs(pa) > 1 && !flags.contains(VmaFlags::SHARED) {
         f = (f & !W) | COW;
     }
@@ -149,39 +168,9 @@ fn swap_in(
     Ok(())
 }
 
-/// PTE flags for a user page of an area with `perm`. A PROT_NONE page that
-/// is present keeps its frame in a leaf without U (readable by nobody in
-/// user mode; V with no R/W/X would mean "next-level table").
-fn pte_flags(perm: Perm) -> u64 {
-    if perm.is_empty() {
-        return crate::arch::riscv::pte::R;
-    }
-    let mut f = perm.pte_bits() | U;
-    if perm.contains(Perm::W) {
-        f |= crate::arch::riscv::pte::R;
-    }
-    f
-}
-
-fn set_pte(pt: &mut PageTable, page: usize, pte: Pte) {
-    if let Some(slot) = pt.slot(VirtAddr(page), false) {
-        *slot = pte;
-    }
-    csr::sfence_vma(page);
-}
-
-fn map(pt: &mut PageTable, page: usize, pa: PhysAddr, flags: u64) -> Result<(), Refusal> {
-    pt.map(VirtAddr(page), pa, flags).map_err(|_| {
-        frame::put(pa);
-        Refusal::OutOfMemory
-    })?;
-    csr::sfence_vma(page);
-    Ok(())
-}
-
 fn map_new_zeroed(pt: &mut PageTable, page: usize, perm: Perm, what: usize) -> Result<(), Refusal> {
     let pa = frame::alloc_zeroed().ok_or(Refusal::OutOfMemory)?;
-    map(pt, page, pa, pte_flags(perm) | A | D)?;
+    userpte::map(pt, page, pa, userpte::flags_for(perm) | A | D)?;
     count_fault(what);
     Ok(())
 }
@@ -192,19 +181,10 @@ fn anon(pt: &mut PageTable, page: usize, perm: Perm, access: Access) -> Result<(
     if access == Access::Write {
         return map_new_zeroed(pt, page, perm, kind::ZERO_FILLED);
     }
-    let flags = pte_flags(perm) & !W | A;
-    map(pt, page, frame::zero_frame(), flags)?;
+    let flags = userpte::flags_for(perm) & !W | A;
+    userpte::map(pt, page, frame::zero_frame(), flags)?;
     count_fault(kind::ZERO_MAPPED);
     Ok(())
-}
-
-/// Give `page` of an anonymous area a private zeroed frame now, without a
-/// fault (eager sbrk, shared memory before fork). A zero-frame mapping
-/// there is replaced.
-pub fn zero_fill(asp: &mut AddressSpace, page: usize, perm: Perm) -> Result<(), Refusal> {
-    let pa = frame::alloc_zeroed().ok_or(Refusal::OutOfMemory)?;
-    asp.pt.unmap(VirtAddr(page));
-    map(&mut asp.pt, page, pa, pte_flags(perm) | A | D)
 }
 
 /// Store to a copy-on-write page: the last owner takes the frame over,
@@ -212,7 +192,7 @@ pub fn zero_fill(asp: &mut AddressSpace, page: usize, perm: Perm) -> Result<(), 
 fn cow(pt: &mut PageTable, page: usize, pte: Pte) -> Result<(), Refusal> {
     let old = PhysAddr(pte.pa());
     if frame::refs(old) == 1 {
-        set_pte(pt, page, pte.without(COW).with(W | A | D));
+        userpte::set(pt, page, pte.without(COW).with(W | A | D));
         count_fault(kind::COW_TAKEOVER);
         return Ok(());
     }
@@ -220,7 +200,7 @@ fn cow(pt: &mut PageTable, page: usize, pte: Pte) -> Result<(), Refusal> {
     // SAFETY: `new` is ours alone; `old` is shared read-only by everyone
     // mapping it, so nobody writes it while we copy.
     unsafe { new.copy_page_from(old) };
-    set_pte(
+    userpte::set(
         pt,
         page,
         Pte::new(new.0, pte.without(COW).flags() | W | A | D),
@@ -262,17 +242,15 @@ fn file_page(pt: &mut PageTable, vma: &Vma, page: usize, access: Access) -> Resu
     let pa = match (cached, shared) {
         (Some(pa), true) => pa,
         (Some(c), false) => {
-            let pa = frame::alloc().ok_or_else(|| {
-                frame::put(c);
-                Refusal::OutOfMemory
-            })?;
-            // SAFETY: `pa` is ours; `c` is a live cached frame we hold a
-            // reference to.
-            unsafe { pa.as_page().copy_from_slice(c.as_page()) };
-            // SAFETY: as above; past the area's file bytes the page is zero.
-            unsafe { pa.as_page()[in_file..].fill(0) };
+            // SAFETY: a cached file page is never written by the kernel,
+            // and user code writes only through shared mappings, whose
+            // stores at worst make this private copy a moment old.
+            let copy = unsafe { OwnedFrame::copy_of(c) };
             frame::put(c);
-            pa
+            let mut copy = copy.ok_or(Refusal::OutOfMemory)?;
+            // Past the area's file bytes the page is zero.
+            copy.bytes_mut()[in_file..].fill(0);
+            copy.publish()
         }
         (None, _) => {
             let pa = read_page(inode, file_off, in_file)?;
@@ -283,87 +261,28 @@ fn file_page(pt: &mut PageTable, vma: &Vma, page: usize, access: Access) -> Resu
             }
         }
     };
-    let mut flags = pte_flags(vma.perm) | A;
+    let mut flags = userpte::flags_for(vma.perm) | A;
     if shared {
         flags |= crate::arch::riscv::pte::SHARED;
     }
     if access == Access::Write {
         flags |= D;
     }
-    map(pt, page, pa, flags)?;
+    userpte::map(pt, page, pa, flags)?;
     count_fault(kind::FILE_READ);
     Ok(())
 }
 
 /// A new frame holding `n` bytes of the file at `off`, zeros after.
 fn read_page(inode: &crate::fs::Inode, off: usize, n: usize) -> Result<PhysAddr, Refusal> {
-    let pa = frame::alloc_zeroed().ok_or(Refusal::OutOfMemory)?;
+    let mut f = OwnedFrame::alloc_zeroed().ok_or(Refusal::OutOfMemory)?;
     if n > 0 {
-        // SAFETY: the frame is ours until mapped.
-        let buf = unsafe { &mut pa.as_page()[..n] };
+        let buf = &mut f.bytes_mut()[..n];
         match inode.read_at(off, crate::fs::IoDst::Kernel(buf), n) {
             Ok(got) if got == n => {}
-            _ => {
-                frame::put(pa);
-                return Err(Refusal::IoError);
-            }
+            _ => return Err(Refusal::IoError),
         }
         stats::FILE_PAGES_READ.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
     }
-    Ok(pa)
-}
-
-/// Before a shared file mapping goes away, write its dirty pages back.
-pub fn write_back(pt: &mut PageTable, vma: &Vma) {
-    if !vma.flags.contains(VmaFlags::SHARED) {
-        return;
-    }
-    let Backing::File { inode, offset, .. } = &vma.backing else {
-        return;
-    };
-    let mut va = vma.start;
-    while va < vma.end {
-        // Shared file pages are dropped, never swapped: only present ones
-        // can be dirty.
-        let dirty = match page_state(pt, va) {
-            PteState::Present(p) => Some(Pte(p)).filter(|p| p.has(D)),
-            PteState::Absent | PteState::Swapped(_) | PteState::Corrupt(_) => None,
-        };
-        if let Some(pte) = dirty {
-            // SAFETY: reading a mapped frame; concurrent writers at worst
-            // make the written copy a moment old, as with any write-back.
-            let data = unsafe { PhysAddr(pte.pa()).as_page() };
-            if inode.write_within(offset + (va - vma.start), data).is_ok() {
-                stats::FILE_PAGES_WRITTEN.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-                set_pte(pt, va, pte.without(D));
-            }
-        }
-        va += PAGE_SIZE;
-    }
-}
-
-/// After mprotect: give present pages of [start, end) the new permission,
-/// except that copy-on-write pages and the zero frame stay unwritable (their
-/// next write must still fault).
-pub fn reprotect(pt: &mut PageTable, start: usize, end: usize, perm: Perm) {
-    let mut va = start;
-    while va < end {
-        if let Some(slot) = pt.slot(VirtAddr(va), false) {
-            let pte = *slot;
-            // A swapped page gets the area's permission when it comes back.
-            if let PteState::Present(_) = PteState::of(pte.0) {
-                let mut flags = pte.flags() & !(perm_mask() | U) | pte_flags(perm);
-                if pte.has(COW) || PhysAddr(pte.pa()) == frame::zero_frame() {
-                    flags &= !W;
-                }
-                *slot = Pte::new(pte.pa(), flags);
-                csr::sfence_vma(va);
-            }
-        }
-        va += PAGE_SIZE;
-    }
-}
-
-fn perm_mask() -> u64 {
-    (Perm::R | Perm::W | Perm::X).pte_bits()
+    Ok(f.publish())
 }

@@ -32,7 +32,7 @@ impl AddressSpace {
         // The child's copy of the areas comes from the kernel heap: fail
         // the fork, rather than the heap, if there is no room for it.
         let heap = self.vmas.len() * 2 * core::mem::size_of::<super::backing::Vma>();
-        if !super::heap::has_room(heap) {
+        if !super::kheap::has_room(heap) {
             return Err(NoMemory);
         }
         self.materialize_shared_anon()?;
@@ -165,7 +165,7 @@ impl AddressSpace {
                     PteState::Absent | PteState::Swapped(_) | PteState::Corrupt(_) => false,
                 };
                 if !present {
-                    super::fault::zero_fill(self, va, perm).map_err(|_| NoMemory)?;
+                    super::eager::zero_fill(self, va, perm).map_err(|_| NoMemory)?;
                 }
             }
         }

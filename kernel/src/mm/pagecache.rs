@@ -2,7 +2,7 @@
 //! maps the one frame kept here, so two mappings (in one process or many)
 //! see each other's writes at once. The cache holds one reference to each
 //! frame; when a mapping goes, its dirty pages are written to the file
-//! (`fault::write_back`) and, once no mapping is left, the frame is dropped.
+//! (`writeback::write_back`) and, once no mapping is left, the frame is dropped.
 //! Private mappings copy from here when a page is cached, so they never see
 //! older bytes than a shared mapping already holds.
 use super::addr::PhysAddr;

@@ -413,11 +413,7 @@ fn evict(asp: &mut AddressSpace, victims: &mut Vec<Victim>) -> usize {
             }
             Evict::WriteBack => {
                 let (inode, off) = v.file.as_ref().expect("write-back victim");
-                // SAFETY: no PTE maps the frame writable any more through
-                // this space; another mapper's stores make the copy at
-                // worst a moment old, as with any write-back.
-                let data = unsafe { pa.as_page() };
-                if inode.write_within(*off, data).is_ok() {
+                if inode.write_frame_within(*off, pa).is_ok() {
                     DIRTY_WRITTEN.fetch_add(1, Ordering::Relaxed);
                     super::stats::FILE_PAGES_WRITTEN.fetch_add(1, Ordering::Relaxed);
                 }

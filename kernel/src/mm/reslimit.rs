@@ -346,7 +346,7 @@ fn evict_page(pt: &mut PageTable, vmas: &VmaSet, va: usize, may_write: bool) -> 
                 vma.flags,
                 vma.backing.offset_by(va - vma.start),
             );
-            super::fault::write_back(pt, &page);
+            super::writeback::write_back(pt, &page);
             if pt.get(VirtAddr(va)).is_some_and(|p| p.has(D)) {
                 return Err(()); // the write failed: keep the page
             }

@@ -118,10 +118,9 @@ pub fn slot_for(pa: PhysAddr) -> Option<Out> {
 /// Write frame `pa` to `slot` (sleeps). The frame must not change while
 /// this runs: no PTE may map it writable.
 pub fn write(slot: u32, pa: PhysAddr) -> Result<(), virtio_blk::IoError> {
-    // SAFETY: a frame is identity-mapped; nobody writes it (the caller's
-    // promise) while the device reads it.
-    let buf = unsafe { pa.as_page() };
-    virtio_blk::rw(SWAP_DEV, slot as u64 * SECTORS_PER_SLOT, buf, true)?;
+    // SAFETY: nobody writes the frame (the caller's promise) while the
+    // device reads it, and the caller holds it until we return.
+    unsafe { virtio_blk::rw_frame(SWAP_DEV, slot as u64 * SECTORS_PER_SLOT, pa, true)? };
     SWAP_OUTS.fetch_add(1, Ordering::Relaxed);
     Ok(())
 }
@@ -138,14 +137,10 @@ pub fn write_many(pages: &[(u32, PhysAddr)], ok: &mut [bool]) {
         return;
     }
     for &(slot, pa) in pages {
-        reqs.push(virtio_blk::Req {
-            sector: slot as u64 * SECTORS_PER_SLOT,
-            // SAFETY: as in `write`: identity-mapped, unchanged meanwhile.
-            buf: unsafe { pa.as_page() },
-            ok: false,
-        });
+        // SAFETY: as in `write`: unchanged and held until rw_many returns.
+        reqs.push(unsafe { virtio_blk::Req::frame(slot as u64 * SECTORS_PER_SLOT, pa, true) });
     }
-    let all = virtio_blk::rw_many(SWAP_DEV, &mut reqs, true).is_ok();
+    let all = virtio_blk::rw_many(SWAP_DEV, &mut reqs).is_ok();
     for (k, r) in reqs.iter().enumerate() {
         ok[k] = all && r.ok;
         if ok[k] {
@@ -206,23 +201,17 @@ pub fn read(slot: u32) -> Result<PhysAddr, vm::fault::Refusal> {
         n += 1;
     }
     let mut reqs: [Option<virtio_blk::Req<'_>>; READAHEAD + 1] = Default::default();
-    // SAFETY (all three): new frames of ours, identity-mapped.
-    reqs[0] = Some(virtio_blk::Req {
-        sector: slot as u64 * SECTORS_PER_SLOT,
-        buf: unsafe { pa.as_page() },
-        ok: false,
-    });
+    // SAFETY: a new frame of ours, nobody else's until we publish it after
+    // the batch completes.
+    reqs[0] = Some(unsafe { virtio_blk::Req::frame(slot as u64 * SECTORS_PER_SLOT, pa, false) });
     for k in 0..n {
-        reqs[k + 1] = Some(virtio_blk::Req {
-            sector: ahead[k] as u64 * SECTORS_PER_SLOT,
-            // SAFETY: as above.
-            buf: unsafe { frames[k].as_page() },
-            ok: false,
-        });
+        let sector = ahead[k] as u64 * SECTORS_PER_SLOT;
+        // SAFETY: as above.
+        reqs[k + 1] = Some(unsafe { virtio_blk::Req::frame(sector, frames[k], false) });
     }
     let mut batch: alloc::vec::Vec<virtio_blk::Req<'_>> =
         reqs.iter_mut().filter_map(|r| r.take()).collect();
-    let ok = virtio_blk::rw_many(SWAP_DEV, &mut batch, false).is_ok() && batch[0].ok;
+    let ok = virtio_blk::rw_many(SWAP_DEV, &mut batch).is_ok() && batch[0].ok;
     let ahead_ok: [bool; READAHEAD] = core::array::from_fn(|k| k < n && batch[k + 1].ok);
     drop(batch);
     let mut g = SWAP.lock();
@@ -346,12 +335,11 @@ pub fn raw_read(n: usize) -> Option<usize> {
         return None;
     }
     let pa = frame::alloc()?;
-    // SAFETY: our own new frame, identity-mapped.
-    let buf = unsafe { pa.as_page() };
     let mut done = 0;
     for k in 0..n {
         let sector = (k % total) as u64 * SECTORS_PER_SLOT;
-        if virtio_blk::rw(SWAP_DEV, sector, buf, false).is_ok() {
+        // SAFETY: our own new frame, reachable by nobody else.
+        if unsafe { virtio_blk::rw_frame(SWAP_DEV, sector, pa, false) }.is_ok() {
             done += 1;
         }
     }

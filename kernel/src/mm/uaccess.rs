@@ -111,13 +111,13 @@ pub fn copy_in_str(src_va: usize, buf: &mut [u8]) -> Result<usize, ()> {
             let va = src_va.checked_add(i).ok_or(())?;
             let pa = user_pa(asp, va, Access::Read).map_err(|_| ())?;
             let n = (PAGE_SIZE - (va % PAGE_SIZE)).min(buf.len() - i);
-            // SAFETY: n readable bytes of a user frame.
-            let bytes = unsafe { core::slice::from_raw_parts(pa.as_ptr::<u8>(), n) };
-            if let Some(z) = bytes.iter().position(|&c| c == 0) {
-                buf[i..i + z].copy_from_slice(&bytes[..z]);
+            // SAFETY: n readable bytes of a user frame, copied raw (no
+            // reference to it: another process sharing the page may be
+            // writing it).
+            unsafe { core::ptr::copy_nonoverlapping(pa.as_ptr::<u8>(), buf[i..].as_mut_ptr(), n) };
+            if let Some(z) = buf[i..i + n].iter().position(|&c| c == 0) {
                 return Ok(i + z);
             }
-            buf[i..i + n].copy_from_slice(bytes);
             i += n;
         }
         Err(())

@@ -180,9 +180,7 @@ pub fn exec(path: &[u8], argv: &[&[u8]]) -> Result<usize, ()> {
     let old = p.aspace.lock().replace(asp);
     drop(old);
     let name = path.rsplit(|&c| c == b'/').next().unwrap_or(path);
-    let n = name.len().min(15);
-    d.name = [0; 16];
-    d.name[..n].copy_from_slice(&name[..n]);
+    p.set_name(name);
     // SAFETY: exec runs in the process's own kernel thread.
     let tf = unsafe { p.trapframe() };
     tf.epc = entry;

@@ -43,7 +43,7 @@ fn free_proc(p: &Proc, g: &mut super::Shared) {
         frame::put(d.trapframe);
     }
     d.trapframe = PhysAddr(0);
-    d.name = [0; 16];
+    p.set_name(b"");
     p.reset_ids(0, g);
     g.chan = 0;
     g.xstate = 0;
@@ -53,9 +53,7 @@ fn free_proc(p: &Proc, g: &mut super::Shared) {
 /// The first process: it starts in forkret, which execs /init.
 pub fn userinit() {
     let (p, mut g) = alloc_proc().expect("userinit: no process slot");
-    // SAFETY: freshly allocated, we hold its lock.
-    let d = unsafe { p.data() };
-    d.name[..4].copy_from_slice(b"init");
+    p.set_name(b"init");
     INIT.store(index_of(p), Ordering::Relaxed);
     g.state = State::Runnable;
 }
@@ -70,8 +68,7 @@ pub fn spawn_kernel_thread(name: &[u8], f: fn() -> !) {
     let (p, mut g) = alloc_proc().expect("no process slot for a kernel thread");
     // SAFETY: freshly allocated, we hold its lock.
     let d = unsafe { p.data() };
-    let n = name.len().min(d.name.len() - 1);
-    d.name[..n].copy_from_slice(&name[..n]);
+    p.set_name(name);
     d.context.ra = kthread_start as *const () as usize;
     KTHREAD_FN[index_of(p)].store(f as usize, Ordering::Release);
     g.state = State::Runnable;
@@ -169,7 +166,7 @@ pub fn fork() -> isize {
         nd.ofile[i] = f.clone();
     }
     nd.cwd = d.cwd.clone();
-    nd.name = d.name;
+    np.set_name(p.name().as_str().as_bytes());
     let pid = {
         let w = WAIT_LOCK.lock();
         *parent_of(np, &w) = Some(index_of(p));

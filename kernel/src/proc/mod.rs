@@ -23,7 +23,7 @@ use crate::sync::{SleepLock, SpinLock, SpinLockGuard};
 use abi::limits::{NOFILE, NPROC};
 use alloc::sync::Arc;
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 
 /// Callee-saved registers for `swtch`.
 #[repr(C)]
@@ -102,7 +102,6 @@ pub struct Private {
     pub context: Context,
     pub ofile: [Option<Arc<File>>; NOFILE],
     pub cwd: Option<Inode>,
-    pub name: [u8; 16],
 }
 
 pub struct Proc {
@@ -112,6 +111,8 @@ pub struct Proc {
     /// Exit at the next return to user space. Set under `lock` (kill
     /// also makes a sleeper runnable), read anywhere.
     killed: AtomicBool,
+    /// Read by anyone (procdump, procs, kill messages), written by exec.
+    name: NameCell,
     parent: UnsafeCell<Option<usize>>,
     data: UnsafeCell<Private>,
     pub aspace: SleepLock<Option<AddressSpace>>,
@@ -133,6 +134,7 @@ impl Proc {
             ),
             pid: AtomicI32::new(0),
             killed: AtomicBool::new(false),
+            name: NameCell::new(),
             parent: UnsafeCell::new(None),
             data: UnsafeCell::new(Private {
                 trapframe: PhysAddr(0),
@@ -140,7 +142,6 @@ impl Proc {
                 context: Context::zero(),
                 ofile: [const { None }; NOFILE],
                 cwd: None,
-                name: [0; 16],
             }),
             aspace: SleepLock::new("aspace", None),
         }
@@ -171,11 +172,14 @@ impl Proc {
         unsafe { &mut *(self.data().trapframe.as_ptr::<TrapFrame>()) }
     }
 
-    pub fn name(&self) -> &str {
-        // SAFETY: name is written only by exec of this process.
-        let n = unsafe { &self.data().name };
-        let len = n.iter().position(|&c| c == 0).unwrap_or(n.len());
-        core::str::from_utf8(&n[..len]).unwrap_or("?")
+    /// The program's name (the last part of the path exec ran).
+    pub fn name(&self) -> ProcName {
+        self.name.get()
+    }
+
+    /// Set the name: up to 15 bytes of `name` are kept.
+    pub fn set_name(&self, name: &[u8]) {
+        self.name.set(name)
     }
 
     pub fn pid(&self) -> i32 {
@@ -187,6 +191,55 @@ impl Proc {
     fn reset_ids(&self, pid: i32, _locked: &Shared) {
         self.pid.store(pid, Ordering::Relaxed);
         self.killed.store(false, Ordering::Release);
+    }
+}
+
+/// A process's name, 16 NUL-padded bytes held in two atomic words: other
+/// harts read it (procdump, `procs`, kill messages) while exec may be
+/// rewriting it. A reader racing with exec can see half of each name;
+/// there is no data race.
+struct NameCell([AtomicU64; 2]);
+
+impl NameCell {
+    const fn new() -> NameCell {
+        NameCell([AtomicU64::new(0), AtomicU64::new(0)])
+    }
+
+    fn set(&self, name: &[u8]) {
+        let mut b = [0u8; 16];
+        let n = name.len().min(15);
+        b[..n].copy_from_slice(&name[..n]);
+        for (w, half) in self.0.iter().zip(b.chunks_exact(8)) {
+            w.store(
+                u64::from_le_bytes(half.try_into().unwrap()),
+                Ordering::Relaxed,
+            );
+        }
+    }
+
+    fn get(&self) -> ProcName {
+        let mut b = [0u8; 16];
+        for (w, half) in self.0.iter().zip(b.chunks_exact_mut(8)) {
+            half.copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
+        }
+        ProcName(b)
+    }
+}
+
+/// A copy of a process's name.
+#[derive(Clone, Copy)]
+pub struct ProcName([u8; 16]);
+
+impl ProcName {
+    pub fn as_str(&self) -> &str {
+        let len = self.0.iter().position(|&c| c == 0).unwrap_or(16);
+        core::str::from_utf8(&self.0[..len]).unwrap_or("?")
+    }
+}
+
+impl core::fmt::Display for ProcName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -77,14 +77,7 @@ pub fn fstat() -> isize {
     let Ok(st) = f.stat() else {
         return -1;
     };
-    // SAFETY: Stat is plain old data.
-    let bytes = unsafe {
-        core::slice::from_raw_parts(
-            &st as *const abi::Stat as *const u8,
-            core::mem::size_of::<abi::Stat>(),
-        )
-    };
-    match uaccess::copy_out(arg(1), bytes) {
+    match uaccess::copy_out(arg(1), crate::pod::bytes_of_one(&st)) {
         Ok(()) => 0,
         Err(()) => -1,
     }

@@ -3,7 +3,8 @@
 use super::{arg, arg_int};
 use crate::mm::addr::{checked_page_round_up, PAGE_SIZE};
 use crate::mm::backing::{Backing, Vma};
-use crate::mm::{fault, reslimit, stats, uaccess};
+use crate::mm::{reslimit, stats, uaccess};
+use crate::pod::{bytes_of, bytes_of_one};
 use crate::proc::{self, with_aspace};
 use abi::layout::{MMAP_BASE, MMAP_TOP, STACK_GUARD};
 use abi::mman::*;
@@ -11,19 +12,13 @@ use abi::vmstat::*;
 use core::mem::size_of;
 use vm::{Perm, VmaFlags};
 
-/// View a plain-old-data value as bytes for copy_out.
-fn bytes_of<T: Copy>(v: &[T]) -> &[u8] {
-    // SAFETY: T is a repr(C) plain-old-data type from abi.
-    unsafe { core::slice::from_raw_parts(v.as_ptr() as *const u8, core::mem::size_of_val(v)) }
-}
-
 /// Kernel heap one area operation may need (a few B-tree nodes); see
-/// `heap::has_room`.
+/// `kheap::has_room`.
 const AREA_OP_HEAP: usize = 4096;
 
 /// Whether the kernel heap has room for an area operation.
 fn heap_room() -> bool {
-    crate::mm::heap::has_room(AREA_OP_HEAP)
+    crate::mm::kheap::has_room(AREA_OP_HEAP)
 }
 
 pub fn sbrk() -> isize {
@@ -160,14 +155,14 @@ pub fn mprotect() -> isize {
         if (refused && perm.contains(Perm::W)) || a.vmas.protect(start, end, perm).is_err() {
             return -1;
         }
-        fault::reprotect(&mut a.pt, start, end, perm);
+        crate::mm::mprotect::reprotect(&mut a.pt, start, end, perm);
         0
     })
 }
 
 pub fn vmstat() -> isize {
     let s = stats::snapshot();
-    match uaccess::copy_out(arg(0), bytes_of(core::slice::from_ref(&s))) {
+    match uaccess::copy_out(arg(0), bytes_of_one(&s)) {
         Ok(()) => 0,
         Err(()) => -1,
     }
@@ -261,7 +256,7 @@ pub fn vmctl() -> isize {
         VMCTL_UNLIMIT => with_aspace(|a| reslimit::unlimit(a, arg(1))),
         VMCTL_SCAN => with_aspace(|a| reslimit::scan_now(a, arg(1))),
         VMCTL_REGION_STAT => match with_aspace(|a| reslimit::stat(a, arg(1))) {
-            Some(s) if uaccess::copy_out(arg(2), bytes_of(core::slice::from_ref(&s))).is_ok() => 0,
+            Some(s) if uaccess::copy_out(arg(2), bytes_of_one(&s)).is_ok() => 0,
             _ => -1,
         },
         VMCTL_EVENTS => match with_aspace(|a| reslimit::take_events(a, arg(1), arg(3))) {

@@ -17,7 +17,7 @@ pub fn exec() -> isize {
     let uargv = arg(1);
     // The argument strings are copied into the kernel heap. Every
     // allocation here may fail (try_reserve) and makes exec return -1.
-    if !crate::mm::heap::has_room((MAXARG + 1) * MAXARGLEN) {
+    if !crate::mm::kheap::has_room((MAXARG + 1) * MAXARGLEN) {
         return -1;
     }
     let mut args: Vec<Vec<u8>> = Vec::new();
@@ -99,20 +99,14 @@ pub fn procs() -> isize {
             info.size = a.brk as u64;
             info.resident = a.resident() as u64;
         }
-        let name = p.name().as_bytes();
+        let name = p.name();
+        let name = name.as_str().as_bytes();
         let n = name.len().min(15);
         info.name[..n].copy_from_slice(&name[..n]);
         rows.push(info);
     });
     let n = rows.len().min(max);
-    // SAFETY: ProcInfo is plain old data.
-    let bytes = unsafe {
-        core::slice::from_raw_parts(
-            rows.as_ptr() as *const u8,
-            n * core::mem::size_of::<ProcInfo>(),
-        )
-    };
-    if uaccess::copy_out(buf, bytes).is_err() {
+    if uaccess::copy_out(buf, crate::pod::bytes_of(&rows[..n])).is_err() {
         return -1;
     }
     n as isize

@@ -126,6 +126,18 @@ fn write_byte(fd: i32, b: u8) -> Result<(), String> {
     }
 }
 
+/// Grow the heap eagerly by `npages` pages (plus one for alignment) and
+/// stamp each with this process's pid and the page's index; returns the
+/// first page.
+fn stamped_heap(npages: usize) -> Result<usize, String> {
+    let base = page_up(grow(npages + 1, 1)?);
+    let me = process::getpid();
+    for i in 0..npages {
+        wr64(base + i * PG, stamp(me, i));
+    }
+    Ok(base)
+}
+
 // ---- tests ----
 
 /// MIT's simpletest: more than half of free memory, allocated eagerly and
@@ -135,11 +147,8 @@ fn write_byte(fd: i32, b: u8) -> Result<(), String> {
 fn simple() -> Result<(), String> {
     let free = stat()?.free_frames as usize;
     let npages = free * 55 / 100;
-    let base = page_up(grow(npages + 1, 1)?);
+    let base = stamped_heap(npages)?;
     let me = process::getpid();
-    for i in 0..npages {
-        wr64(base + i * PG, stamp(me, i));
-    }
     let cow = cow_on()?;
     for round in 0..2 {
         let before = stat()?.free_frames;
@@ -212,11 +221,8 @@ fn simple() -> Result<(), String> {
 fn takeover() -> Result<(), String> {
     let free = stat()?.free_frames as usize;
     let npages = free * 40 / 100;
-    let base = page_up(grow(npages + 1, 1)?);
+    let base = stamped_heap(npages)?;
     let me = process::getpid();
-    for i in 0..npages {
-        wr64(base + i * PG, stamp(me, i));
-    }
     let cow = cow_on()?;
     let [r, w] = fs::pipe().map_err(|_| String::from("pipe failed"))?;
     let v0 = stat()?;

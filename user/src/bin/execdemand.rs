@@ -143,14 +143,12 @@ fn again() -> Result<(), String> {
 /// While bigprog runs (paused), its page table holds none of the table's
 /// pages and only a handful of others.
 fn resident() -> Result<(), String> {
-    let (to_child, from_parent) = {
-        let (r, w) = Fd::pipe().map_err(|_| String::from("pipe failed"))?;
-        (w, r)
-    };
-    let (from_child, to_parent) = {
-        let (r, w) = Fd::pipe().map_err(|_| String::from("pipe failed"))?;
-        (r, w)
-    };
+    let ulib::probe::TwoWay {
+        to_child,
+        from_parent,
+        from_child,
+        to_parent,
+    } = ulib::probe::two_way()?;
     let pid = process::spawn(|| {
         let _ = fs::close(0);
         let _ = fs::dup(from_parent.raw());

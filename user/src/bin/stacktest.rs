@@ -11,7 +11,7 @@
 use abi::layout::{
     PAGE_SIZE as PG, STACK_BOTTOM, STACK_GUARD, STACK_INITIAL, STACK_PAGES, STACK_TOP,
 };
-use abi::vmstat::{fault, PTE_COW, PTE_R, PTE_U, PTE_W, PTE_X};
+use abi::vmstat::{fault, VmStat, PTE_COW, PTE_R, PTE_U, PTE_W, PTE_X};
 use core::hint::black_box;
 use ulib::prelude::*;
 use ulib::probe::stat;
@@ -21,6 +21,19 @@ use ulib::{ensure, ensure_eq, process, vm};
 ulib::entry!(main);
 
 const SUITE: &str = "stack";
+
+/// The STACK_GROWTH counter grew by exactly the stack pages that appeared
+/// (from `p0` pages at `v0` to `p1` at `v1`).
+fn growth_matches(v0: &VmStat, v1: &VmStat, p0: usize, p1: usize) -> Result<(), String> {
+    let grew = v1.faults[fault::STACK_GROWTH] - v0.faults[fault::STACK_GROWTH];
+    ensure!(
+        grew == (p1 - p0) as u64,
+        "STACK_GROWTH grew by {}, but {} stack pages appeared",
+        grew,
+        p1 - p0
+    );
+    Ok(())
+}
 
 fn main(args: &[&str]) -> i32 {
     if args.get(1) == Some(&"--ptdump") {
@@ -126,13 +139,7 @@ fn deep() -> Result<(), String> {
         p1,
         p0
     );
-    let grew = v1.faults[fault::STACK_GROWTH] - v0.faults[fault::STACK_GROWTH];
-    ensure!(
-        grew == (p1 - p0) as u64,
-        "STACK_GROWTH grew by {}, but {} stack pages appeared",
-        grew,
-        p1 - p0
-    );
+    growth_matches(&v0, &v1, p0, p1)?;
     // Deep again: the pages are there now, no more growth.
     let v2 = stat()?;
     let sum2 = recurse(floor, 0);
@@ -173,13 +180,7 @@ fn bigarray() -> Result<(), String> {
     let p1 = stack_rows()?;
     ensure_eq!(got, want, "checksum of the 16 KiB local array");
     ensure!(p1 >= 5, "{} stack pages after a 16 KiB frame", p1);
-    let grew = v1.faults[fault::STACK_GROWTH] - v0.faults[fault::STACK_GROWTH];
-    ensure!(
-        grew == (p1 - p0) as u64,
-        "STACK_GROWTH grew by {}, but {} stack pages appeared",
-        grew,
-        p1 - p0
-    );
+    growth_matches(&v0, &v1, p0, p1)?;
     Ok(())
 }
 

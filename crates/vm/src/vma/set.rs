@@ -191,54 +191,6 @@ impl<B: Backing> VmaSet<B> {
         Ok(())
     }
 
-    /// Move the end of the area starting exactly at `start` (sbrk). Growth
-    /// must not run into another area. The area keeps its identity (it is
-    /// never merged here), so the kernel can keep addressing the heap by its
-    /// start. Shrinking only edits the set: unmapping the pages in
-    /// `[new_end, old_end)` is the caller's job. An area cannot shrink to
-    /// nothing (Empty); remove it instead.
-    pub fn set_end(&mut self, start: usize, new_end: usize) -> Result<(), VmaError> {
-        if !is_page_aligned(new_end) {
-            return Err(VmaError::Unaligned);
-        }
-        let old_end = self.map.get(&start).ok_or(VmaError::NotMapped)?.end;
-        if new_end <= start {
-            return Err(VmaError::Empty);
-        }
-        if new_end > old_end && self.overlaps(old_end, new_end) {
-            return Err(VmaError::Overlap);
-        }
-        if let Some(v) = self.map.get_mut(&start) {
-            v.end = new_end;
-        }
-        Ok(())
-    }
-
-    /// Move the start of the area starting exactly at `old_start`: downwards
-    /// for stack growth (whether the bound allows it is the kernel's call),
-    /// or upwards to drop its low part. Moving up advances the backing;
-    /// moving down keeps it, which is only meaningful for anonymous areas.
-    pub fn set_start(&mut self, old_start: usize, new_start: usize) -> Result<(), VmaError> {
-        if !is_page_aligned(new_start) {
-            return Err(VmaError::Unaligned);
-        }
-        let end = self.map.get(&old_start).ok_or(VmaError::NotMapped)?.end;
-        if new_start >= end {
-            return Err(VmaError::Empty);
-        }
-        if new_start < old_start && self.overlaps(new_start, old_start) {
-            return Err(VmaError::Overlap);
-        }
-        if let Some(mut v) = self.map.remove(&old_start) {
-            if new_start > old_start {
-                v.backing = v.backing.offset_by(new_start - old_start);
-            }
-            v.start = new_start;
-            self.map.insert(new_start, v);
-        }
-        Ok(())
-    }
-
     /// The highest free page-aligned range of `len` bytes (rounded up to
     /// pages) inside `[lo, hi)`, returned as its start; mmap places areas
     /// top-down like Linux. A page-aligned `hint` whose range is free and

@@ -474,14 +474,12 @@ fn fork_file() -> Result<(), String> {
         ensure_eq!(rd8(s + 10), pat(14, 10), "shared page 0");
         wr8(s + PG + 10, 0x11);
         wr8(p + 10, 0x22);
-        let (to_child, from_parent) = {
-            let (r, w) = Fd::pipe().map_err(|_| String::from("pipe failed"))?;
-            (w, r)
-        };
-        let (from_child, to_parent) = {
-            let (r, w) = Fd::pipe().map_err(|_| String::from("pipe failed"))?;
-            (r, w)
-        };
+        let ulib::probe::TwoWay {
+            to_child,
+            from_parent,
+            from_child,
+            to_parent,
+        } = ulib::probe::two_way()?;
         let pid = process::spawn(|| {
             if rd8(s + PG + 10) != 0x11 {
                 return 3; // the parent's write to shared page 1
