@@ -211,6 +211,62 @@ pub const SUITES: &[Suite] = &[
         swap: "0",
         ..Suite::DEFAULT
     },
+    // init is never killed for lack of memory (issue 7 item 3): the test
+    // program is itself the first process (user/src/bin/initoom.rs).
+    Suite {
+        name: "initoom",
+        argv: &["initoom"],
+        tests: 2,
+        kopts: &["init=/initoom"],
+        mem: "32M",
+        swap: "0",
+        ..Suite::DEFAULT
+    },
+    // The same with a small swap disk, which fills up.
+    Suite {
+        name: "initoom-swap",
+        argv: &["initoom"],
+        tests: 2,
+        kopts: &["init=/initoom"],
+        mem: "32M",
+        swap: "8M",
+        ..Suite::DEFAULT
+    },
+    // xv6's count of free memory by eager sbrk is the same before and after
+    // the counting program faults in more of its own code (issue 7 item 11;
+    // user/c/countfree.c), with and without swap, on 3 harts and on 1.
+    Suite {
+        name: "countfree",
+        argv: &["countfree"],
+        tests: 4,
+        mem: "32M",
+        ..Suite::DEFAULT
+    },
+    Suite {
+        name: "countfree-noswap",
+        argv: &["countfree"],
+        tests: 4,
+        mem: "32M",
+        swap: "0",
+        ..Suite::DEFAULT
+    },
+    Suite {
+        name: "countfree-1hart",
+        argv: &["countfree"],
+        tests: 4,
+        mem: "32M",
+        smp: 1,
+        ..Suite::DEFAULT
+    },
+    Suite {
+        name: "countfree-1hart-noswap",
+        argv: &["countfree"],
+        tests: 4,
+        mem: "32M",
+        smp: 1,
+        swap: "0",
+        ..Suite::DEFAULT
+    },
     // The system-call fuzzer (user/src/bin/fuzz.rs): ROUNDS, CALLS per
     // worker, SEED. A short run by default, a long one with --stress.
     Suite {

@@ -7,6 +7,7 @@
 //!   sync                  SpinLock / SleepLock over std::sync::Mutex
 //!   proc                  sleep / wakeup (one condvar), killed, current_pid
 //!   mm::uaccess           "user memory": a 1 MiB array
+//!   mm::{PhysAddr, PAGE_SIZE}, pod   the kernel's own (kernel/src)
 //!   drivers::virtio_blk   a RAM disk that can record its writes
 //!   drivers::console      stdout
 //!
@@ -25,6 +26,9 @@ macro_rules! println {
 
 mod drivers;
 mod mm;
+#[allow(dead_code)]
+#[path = "../../../kernel/src/pod.rs"]
+mod pod;
 mod proc;
 mod sync;
 

@@ -2,13 +2,15 @@
 //! the host: the per-address-space set of areas ([`VmaSet`]), an Sv39
 //! page-table walker over an abstract physical memory ([`pte`]), the
 //! page-fault decision table ([`fault`]), the swapped-PTE encoding
-//! ([`swap`]), the swap-slot allocator ([`slots`]) and what evicting a page
+//! ([`swap`]), the swap-slot allocator ([`slots`]), eager allocation and its
+//! reserve ([`eager`]) and what evicting a page
 //! of a resident-limited region means ([`evict`]).
 #![no_std]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
+pub mod eager;
 pub mod evict;
 pub mod fault;
 pub mod pte;

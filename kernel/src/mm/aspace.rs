@@ -139,13 +139,16 @@ impl AddressSpace {
                 return None;
             }
             if eager {
+                let mut call = super::eager::Call::default();
                 for va in (old_top..new_top).step_by(PAGE_SIZE) {
-                    // No reclaim here: eager growth that dropped our own
-                    // clean pages to go on would take the frames the code
-                    // running this loop needs to come back, and a program
-                    // counting free memory xv6's way (sbrk until -1) would
-                    // be killed for it. Out of frames is -1.
-                    let r = super::eager::zero_fill(self, va, Perm::R | Perm::W);
+                    // The last free frames are the faults' (mm/eager.rs):
+                    // near them, our own unused clean file pages go first,
+                    // then it is -1.
+                    let r = if super::eager::may_take(self, &mut call) {
+                        super::eager::zero_fill(self, va, Perm::R | Perm::W)
+                    } else {
+                        Err(vm::fault::Refusal::OutOfMemory)
+                    };
                     if r.is_err() {
                         // Removing what was just added cannot split anything
                         // but the heap below: the count cannot grow.

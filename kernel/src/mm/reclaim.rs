@@ -441,16 +441,22 @@ fn evict(asp: &mut AddressSpace, victims: &mut Vec<Victim>) -> usize {
 /// pick an out-of-memory victim. true: try the allocation again; false:
 /// give up (the caller fails, or is the victim itself).
 pub fn out_of_memory(asp: &mut AddressSpace, tries: usize) -> bool {
-    if proc::killed() || super::hold::active() {
+    let me = proc::current();
+    let is_init = me.is_some_and(proc::is_init);
+    if proc::killed() {
         return false;
+    }
+    if super::hold::active() {
+        // A test holds the frames on purpose: nobody is killed for that
+        // shortage. But init waits for them like for any other: if init
+        // died, the kernel would go down with it.
+        return is_init && crate::trap::pause(1).is_ok();
     }
     let others = swap::slot_counts().0 > 0;
     if reclaim_from(Some(asp), BATCH, ALL_BUT_FILES, others) > 0 {
         return true;
     }
     wake_kswapd();
-    let me = proc::current();
-    let is_init = me.is_some_and(proc::is_init);
     match largest(asp) {
         Some((p, _)) if !me.is_some_and(|m| core::ptr::eq(m, p)) => {
             let pid = p.pid();

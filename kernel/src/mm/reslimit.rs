@@ -193,6 +193,12 @@ impl Limits {
         self.regions.iter().position(|r| r.start == start)
     }
 
+    /// Whether `va` lies in a resident-limited region (whose pages only
+    /// its own policy evicts).
+    pub fn is_limited(&self, va: usize) -> bool {
+        self.find(va).is_some()
+    }
+
     /// Unmap hook: [start, end) is going away; regions that overlap it lose
     /// their limit (pages outside the range stay mapped, unlimited).
     pub fn forget(&mut self, start: usize, end: usize) {

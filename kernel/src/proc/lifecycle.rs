@@ -110,14 +110,15 @@ extern "C" fn forkret() -> ! {
     if FIRST.swap(false, Ordering::AcqRel) {
         // The file system needs a process context (it sleeps on I/O).
         crate::fs::init();
+        let path = crate::bootargs::init_path();
         let args = crate::bootargs::init_argv();
         let argv: alloc::vec::Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
         // SAFETY: we are the process.
         unsafe { p.data() }.cwd = Some(crate::fs::root());
-        match super::exec(b"/init", &argv) {
+        match super::exec(path.as_bytes(), &argv) {
             // SAFETY: the process's own kernel thread, on its way out.
             Ok(argc) => unsafe { p.trapframe() }.a0 = argc,
-            Err(()) => panic!("cannot exec /init"),
+            Err(()) => panic!("cannot exec {path}"),
         }
     }
     crate::trap::usertrapret()

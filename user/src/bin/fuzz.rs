@@ -375,7 +375,8 @@ fn vaddr(r: &mut Rng, play: usize) -> usize {
 }
 
 /// Run short of memory on purpose: take all free frames but a few with
-/// an eager sbrk, try a call that needs frames (fork, pipe, exec, mmap and
+/// an eager sbrk (which stops at the frames the kernel keeps for faults,
+/// the min watermark), try a call that needs frames (fork, pipe, exec, mmap and
 /// touch), then give the memory back. A call that fails part way must give
 /// back what it took.
 fn squeeze(r: &mut Rng) {

@@ -128,14 +128,18 @@ pub fn run() {
         // a failed read doesn't move the offset
         assert_eq!(g.read(IoDst::User(6000), 4), 4);
     }
-    // write_within
+    // write_frame_within: a page's bytes, only inside the file. On the
+    // host a "frame" is a page-sized buffer (PhysAddr is its address).
     {
         let ip = fs::namei(&root, b"u").unwrap();
-        assert_eq!(ip.write_within(2, b"ABCDEFGHIJKLMNOP").unwrap(), 7);
+        let mut page = vec![b'z'; crate::mm::PAGE_SIZE];
+        page[..16].copy_from_slice(b"ABCDEFGHIJKLMNOP");
+        let pa = crate::mm::PhysAddr(page.as_ptr() as usize);
+        assert_eq!(ip.write_frame_within(2, pa).unwrap(), 7);
         assert_eq!(ip.size(), 9);
         assert_eq!(read_file(&root, "u").unwrap(), b"frABCDEFG");
-        assert_eq!(ip.write_within(9, b"zz").unwrap(), 0);
-        assert_eq!(ip.write_within(100, b"zz").unwrap(), 0);
+        assert_eq!(ip.write_frame_within(9, pa).unwrap(), 0);
+        assert_eq!(ip.write_frame_within(100, pa).unwrap(), 0);
         let mut b = [0u8; 4];
         assert_eq!(ip.read_at(7, IoDst::Kernel(&mut b), 4).unwrap(), 2);
         assert_eq!(ip.read_at(9, IoDst::Kernel(&mut b), 4).unwrap(), 0);
