@@ -4,26 +4,30 @@
 //! in load order (see `Policy::lru_victim` for why that holds), so the
 //! front of the first non-empty bucket is the frame with the smallest
 //! (A, age), oldest load first, without looking at every frame.
+//!
+//! Every scan rebuilds the index (every age changes), so the rebuild is the
+//! hot loop of aging: [`AgeIndex::append`] is four stores and no
+//! bookkeeping, and the emptiness bits are set once per scan by
+//! [`AgeIndex::seal`].
 
-use alloc::vec;
-use alloc::vec::Vec;
+use crate::links::Links;
 
-const NONE: u32 = u32::MAX;
 pub(crate) const BUCKETS: usize = 512;
 const WORDS: usize = BUCKETS / 64;
 
 /// Bucket of a frame with `age` in class `seen` (A seen set).
+#[inline]
 pub(crate) fn bucket(seen: bool, age: u8) -> usize {
     usize::from(seen) * 256 + usize::from(age)
 }
 
 #[derive(Clone, Debug)]
 pub(crate) struct AgeIndex {
-    /// Links; nodes `cap..cap + BUCKETS` are the buckets' sentinels.
-    next: Vec<u32>,
-    prev: Vec<u32>,
-    /// Each linked frame's bucket.
-    at: Vec<u16>,
+    /// Circular bucket lists; nodes `cap..cap + BUCKETS` are the buckets'
+    /// sentinels. A frame's bucket is not stored: when a removal leaves
+    /// both neighbours sentinels, they are its bucket's sentinel, and the
+    /// bucket is empty.
+    links: Links,
     /// Bit b set: bucket b is not empty.
     nonempty: [u64; WORDS],
     cap: usize,
@@ -32,9 +36,7 @@ pub(crate) struct AgeIndex {
 impl AgeIndex {
     pub(crate) fn new(cap: usize) -> Self {
         let mut x = AgeIndex {
-            next: vec![NONE; cap + BUCKETS],
-            prev: vec![NONE; cap + BUCKETS],
-            at: vec![0; cap],
+            links: Links::new(cap + BUCKETS),
             nonempty: [0; WORDS],
             cap,
         };
@@ -43,50 +45,84 @@ impl AgeIndex {
     }
 
     /// Empties every bucket. Frames' links become garbage: each is relinked
-    /// by `push` before it is used again (the policy re-pushes every
-    /// resident frame right after).
+    /// by `push` or `append` before it is used again (the policy re-adds
+    /// every resident frame right after).
     pub(crate) fn clear(&mut self) {
-        for b in 0..BUCKETS {
-            let s = self.cap + b;
-            self.next[s] = s as u32;
-            self.prev[s] = s as u32;
+        for s in self.cap..self.cap + BUCKETS {
+            self.links.self_loop(s);
         }
         self.nonempty = [0; WORDS];
+    }
+
+    /// Appends `frame` (not linked) to bucket `b`, leaving the emptiness
+    /// bits stale: call [`seal`](Self::seal) after a run of appends.
+    #[inline]
+    pub(crate) fn append(&mut self, frame: usize, b: usize) {
+        self.links.link_before(frame, self.cap + b);
+    }
+
+    /// Puts `frame` (not linked) at the front of bucket `b`, leaving the
+    /// emptiness bits stale like [`append`](Self::append).
+    #[inline]
+    pub(crate) fn prepend(&mut self, frame: usize, b: usize) {
+        self.links.link_after(frame, self.cap + b);
+    }
+
+    /// Moves every class-1 bucket to the back of the class-0 bucket of the
+    /// same age, leaving class 1 empty. The scan builds the back half of the
+    /// load order in class 1 (see `Policy::scan`).
+    pub(crate) fn splice_class1_after_class0(&mut self) {
+        for age in 0..256 {
+            let (s0, s1) = (self.cap + age, self.cap + 256 + age);
+            let (first, last) = (self.links.next(s1), self.links.prev(s1));
+            if first == s1 {
+                continue;
+            }
+            let tail = self.links.prev(s0);
+            self.links.set_next(tail, first);
+            self.links.set_prev(first, tail);
+            self.links.set_next(last, s0);
+            self.links.set_prev(s0, last);
+            self.links.self_loop(s1);
+        }
+    }
+
+    /// Recomputes the emptiness bits after `append`s.
+    pub(crate) fn seal(&mut self) {
+        for b in 0..BUCKETS {
+            let s = self.cap + b;
+            if self.links.next(s) != s {
+                self.nonempty[b / 64] |= 1 << (b % 64);
+            }
+        }
     }
 
     /// Appends `frame` (not linked) to bucket `b`.
     #[inline]
     pub(crate) fn push(&mut self, frame: usize, b: usize) {
-        let s = self.cap + b;
-        let p = self.prev[s] as usize;
-        self.next[p] = frame as u32;
-        self.prev[frame] = p as u32;
-        self.next[frame] = s as u32;
-        self.prev[s] = frame as u32;
-        self.at[frame] = b as u16;
+        self.append(frame, b);
         self.nonempty[b / 64] |= 1 << (b % 64);
     }
 
     /// Unlinks `frame`, which must be linked.
+    #[inline]
     pub(crate) fn remove(&mut self, frame: usize) {
-        let (p, n) = (self.prev[frame] as usize, self.next[frame] as usize);
-        self.next[p] = n as u32;
-        self.prev[n] = p as u32;
-        let b = usize::from(self.at[frame]);
-        let s = self.cap + b;
-        if self.next[s] as usize == s {
+        let (p, n) = self.links.unlink(frame);
+        if p >= self.cap && n >= self.cap {
+            let b = p - self.cap;
             self.nonempty[b / 64] &= !(1 << (b % 64));
         }
     }
 
     /// The front frame of the first non-empty bucket in `from..to`.
+    #[inline]
     pub(crate) fn first(&self, from: usize, to: usize) -> Option<usize> {
         let mut w = from / 64;
         let mut bits = self.nonempty[w] & (!0u64 << (from % 64));
         loop {
             if bits != 0 {
                 let b = w * 64 + bits.trailing_zeros() as usize;
-                return (b < to).then(|| self.next[self.cap + b] as usize);
+                return (b < to).then(|| self.links.next(self.cap + b));
             }
             w += 1;
             if w * 64 >= to {

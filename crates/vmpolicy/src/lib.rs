@@ -75,6 +75,7 @@ extern crate alloc;
 
 mod aging;
 mod kind;
+mod links;
 pub mod list;
 mod policy;
 
