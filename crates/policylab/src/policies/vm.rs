@@ -99,7 +99,7 @@ impl Vm {
 impl Cache for Vm {
     fn access(&mut self, i: usize, page: u32, write: bool) -> bool {
         let hit = self.touch(page, write);
-        if (i as u64 + 1) % self.scan_every == 0 {
+        if (i as u64 + 1).is_multiple_of(self.scan_every) {
             self.policy.scan(&mut self.bits);
         }
         hit
