@@ -159,10 +159,7 @@ fn bench_rows_are_the_policies_runs() {
 
 #[test]
 fn bench_report_has_a_rate_per_policy() {
-    let out = run(&args(
-        "--bench 4000 400 --policy fifo,lru,clock,eclock,opt",
-    ))
-    .unwrap();
+    let out = run(&args("--bench 4000 400 --policy fifo,lru,clock,eclock,opt")).unwrap();
     for p in ["fifo", "lru", "clock", "eclock", "opt"] {
         let line = out
             .lines()
