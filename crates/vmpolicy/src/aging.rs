@@ -104,6 +104,20 @@ impl AgeIndex {
         self.nonempty[b / 64] |= 1 << (b % 64);
     }
 
+    /// Unlinks `frame`, the front of bucket `b` (as [`first`](Self::first)
+    /// gave them): the victim search's removals, cheaper than `remove`.
+    #[inline(always)]
+    pub(crate) fn remove_front(&mut self, b: usize, frame: usize) {
+        let s = self.cap + b;
+        debug_assert_eq!(self.links.next(s), frame);
+        let n = self.links.next(frame);
+        self.links.set_next(s, n);
+        self.links.set_prev(n, s);
+        if n == s {
+            self.nonempty[b / 64] &= !(1 << (b % 64));
+        }
+    }
+
     /// Unlinks `frame`, which must be linked.
     #[inline]
     pub(crate) fn remove(&mut self, frame: usize) {
@@ -114,15 +128,15 @@ impl AgeIndex {
         }
     }
 
-    /// The front frame of the first non-empty bucket in `from..to`.
+    /// The first non-empty bucket in `from..to` and its front frame.
     #[inline]
-    pub(crate) fn first(&self, from: usize, to: usize) -> Option<usize> {
+    pub(crate) fn first(&self, from: usize, to: usize) -> Option<(usize, usize)> {
         let mut w = from / 64;
         let mut bits = self.nonempty[w] & (!0u64 << (from % 64));
         loop {
             if bits != 0 {
                 let b = w * 64 + bits.trailing_zeros() as usize;
-                return (b < to).then(|| self.links.next(self.cap + b));
+                return (b < to).then(|| (b, self.links.next(self.cap + b)));
             }
             w += 1;
             if w * 64 >= to {

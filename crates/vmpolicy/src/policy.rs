@@ -144,7 +144,6 @@ impl Policy {
             PolicyKind::Lru => {
                 let v = self.lru_victim(&*hw)?;
                 self.list.remove(v);
-                self.index.remove(v);
                 v
             }
             // Both leave the victim at the front (the hand).
@@ -225,15 +224,19 @@ impl Policy {
     /// and frames reach a class-1 bucket in the order the walk meets them,
     /// which within one age is load order. If class 0 runs out, the victim
     /// is the front of class 1: smallest age, oldest load.
+    ///
+    /// Returns the victim, already out of the index.
     fn lru_victim<A: AccessBits + ?Sized>(&mut self, hw: &A) -> Option<usize> {
-        while let Some(f) = self.index.first(0, 256) {
+        while let Some((b, f)) = self.index.first(0, 256) {
+            self.index.remove_front(b, f);
             if !hw.accessed(f) {
                 return Some(f);
             }
-            self.index.remove(f);
             self.index.push(f, bucket(true, self.age[f]));
         }
-        self.index.first(256, BUCKETS)
+        let (b, f) = self.index.first(256, BUCKETS)?;
+        self.index.remove_front(b, f);
+        Some(f)
     }
 
     /// Second chance: at the hand, A set -> clear it and move on; A clear ->
