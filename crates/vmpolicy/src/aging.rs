@@ -54,18 +54,31 @@ impl AgeIndex {
         self.nonempty = [0; WORDS];
     }
 
-    /// Appends `frame` (not linked) to bucket `b`, leaving the emptiness
-    /// bits stale: call [`seal`](Self::seal) after a run of appends.
+    /// Empties every bucket and returns the view the scan refills them
+    /// through; call [`splice_class1_after_class0`] and [`seal`] after.
+    ///
+    /// [`splice_class1_after_class0`]: Self::splice_class1_after_class0
+    /// [`seal`]: Self::seal
     #[inline]
-    pub(crate) fn append(&mut self, frame: usize, b: usize) {
-        self.links.link_before(frame, self.cap + b);
-    }
-
-    /// Puts `frame` (not linked) at the front of bucket `b`, leaving the
-    /// emptiness bits stale like [`append`](Self::append).
-    #[inline]
-    pub(crate) fn prepend(&mut self, frame: usize, b: usize) {
-        self.links.link_after(frame, self.cap + b);
+    pub(crate) fn rebuild(&mut self) -> Rebuild<'_> {
+        self.clear();
+        let cap = self.cap;
+        let (next, prev) = self.links.arrays_mut();
+        let (next, snext) = next.split_at_mut(cap);
+        let (prev, sprev) = prev.split_at_mut(cap);
+        // `links` has cap + BUCKETS nodes, by construction.
+        let (Some(snext), Some(sprev)) = (
+            snext.first_chunk_mut::<BUCKETS>(),
+            sprev.first_chunk_mut::<BUCKETS>(),
+        ) else {
+            unreachable!("AgeIndex: links of cap + BUCKETS nodes")
+        };
+        Rebuild {
+            next,
+            prev,
+            snext,
+            sprev,
+        }
     }
 
     /// Moves every class-1 bucket to the back of the class-0 bucket of the
@@ -87,7 +100,7 @@ impl AgeIndex {
         }
     }
 
-    /// Recomputes the emptiness bits after `append`s.
+    /// Recomputes the emptiness bits after a [`rebuild`](Self::rebuild).
     pub(crate) fn seal(&mut self) {
         for b in 0..BUCKETS {
             let s = self.cap + b;
@@ -100,7 +113,7 @@ impl AgeIndex {
     /// Appends `frame` (not linked) to bucket `b`.
     #[inline]
     pub(crate) fn push(&mut self, frame: usize, b: usize) {
-        self.append(frame, b);
+        self.links.link_before(frame, self.cap + b);
         self.nonempty[b / 64] |= 1 << (b % 64);
     }
 
@@ -144,5 +157,50 @@ impl AgeIndex {
             }
             bits = self.nonempty[w];
         }
+    }
+}
+
+/// The index's links split for the scan's hot loop: the frames' links
+/// (`0..cap`) apart from the buckets' sentinels (node `cap + b` is entry
+/// `b`), so that, given one check that a frame is below `cap`, every index
+/// below is known in range and the loop carries no bounds checks.
+/// Appends and prepends leave the emptiness bits stale.
+pub(crate) struct Rebuild<'a> {
+    pub(crate) next: &'a mut [u32],
+    pub(crate) prev: &'a mut [u32],
+    snext: &'a mut [u32; BUCKETS],
+    sprev: &'a mut [u32; BUCKETS],
+}
+
+impl Rebuild<'_> {
+    /// Appends `frame` (below `cap`, not linked) to bucket `b`.
+    #[inline(always)]
+    pub(crate) fn append(&mut self, frame: usize, b: usize) {
+        let cap = self.next.len();
+        let t = self.sprev[b % BUCKETS] as usize;
+        if t < cap {
+            self.next[t] = frame as u32;
+        } else {
+            // The bucket was empty: its sentinel is its own tail.
+            self.snext[b % BUCKETS] = frame as u32;
+        }
+        self.next[frame] = (cap + b) as u32;
+        self.prev[frame] = t as u32;
+        self.sprev[b % BUCKETS] = frame as u32;
+    }
+
+    /// Puts `frame` (below `cap`, not linked) at the front of bucket `b`.
+    #[inline(always)]
+    pub(crate) fn prepend(&mut self, frame: usize, b: usize) {
+        let cap = self.next.len();
+        let h = self.snext[b % BUCKETS] as usize;
+        if h < cap {
+            self.prev[h] = frame as u32;
+        } else {
+            self.sprev[b % BUCKETS] = frame as u32;
+        }
+        self.next[frame] = h as u32;
+        self.prev[frame] = (cap + b) as u32;
+        self.snext[b % BUCKETS] = frame as u32;
     }
 }

@@ -65,6 +65,18 @@ impl Links {
         self.prev[node] = prev as u32;
     }
 
+    /// Both arrays, for loops that index them directly.
+    #[inline]
+    pub(crate) fn arrays(&self) -> (&[u32], &[u32]) {
+        (&self.next, &self.prev)
+    }
+
+    /// Both arrays, mutable.
+    #[inline]
+    pub(crate) fn arrays_mut(&mut self) -> (&mut [u32], &mut [u32]) {
+        (&mut self.next, &mut self.prev)
+    }
+
     /// Marks `node` unlinked.
     #[inline]
     pub(crate) fn clear(&mut self, node: usize) {

@@ -49,6 +49,15 @@ impl FrameList {
         self.links.prev(node)
     }
 
+    /// The `next` and `prev` links of frames `0..capacity` (the sentinel's
+    /// are left out), for the aging scan's walk.
+    #[inline]
+    pub(crate) fn frame_links(&self) -> (&[u32], &[u32]) {
+        let cap = self.capacity();
+        let (n, p) = self.links.arrays();
+        (&n[..cap], &p[..cap])
+    }
+
     /// Frames this list can hold (`0..capacity`).
     pub fn capacity(&self) -> usize {
         self.sentinel()

@@ -64,9 +64,9 @@ impl Policy {
 
     /// Puts every resident frame in its class-0 bucket, in load order.
     fn rebuild_index(&mut self) {
-        self.index.clear();
+        let mut ix = self.index.rebuild();
         for f in self.list.iter() {
-            self.index.append(f, bucket(false, self.age[f]));
+            ix.append(f, bucket(false, self.age[f]));
         }
         self.index.seal();
     }
@@ -179,29 +179,37 @@ impl Policy {
         // class-0 buckets, the back half, walking backwards, is prepended to
         // the class-1 buckets (empty after a scan), and each class-1 bucket
         // is then spliced after its class-0 twin: load order in every bucket.
-        self.index.clear();
-        let mut cleared = 0u64;
         let n = self.list.len();
         let s = self.list.sentinel();
         let (mut a, mut b) = (self.list.raw_next(s), self.list.raw_prev(s));
+        let cap = self.age.len();
+        let age = &mut self.age[..cap];
+        let (next, prev) = self.list.frame_links();
+        let mut ix = self.index.rebuild();
+        let mut cleared = 0u64;
         for _ in 0..n / 2 {
+            // Always true for a sound list; it also tells the compiler that
+            // every index below is in range.
+            if a >= cap || b >= cap || ix.next.len() != cap {
+                break;
+            }
             let (ha, hb) = (hw.test_and_clear_accessed(a), hw.test_and_clear_accessed(b));
             cleared += u64::from(ha) + u64::from(hb);
-            let age_a = (self.age[a] >> 1) | (u8::from(ha) << 7);
-            let age_b = (self.age[b] >> 1) | (u8::from(hb) << 7);
-            self.age[a] = age_a;
-            self.age[b] = age_b;
-            self.index.append(a, bucket(false, age_a));
-            self.index.prepend(b, bucket(true, age_b));
-            a = self.list.raw_next(a);
-            b = self.list.raw_prev(b);
+            let age_a = (age[a] >> 1) | (u8::from(ha) << 7);
+            let age_b = (age[b] >> 1) | (u8::from(hb) << 7);
+            age[a] = age_a;
+            age[b] = age_b;
+            ix.append(a, bucket(false, age_a));
+            ix.prepend(b, bucket(true, age_b));
+            a = next[a] as usize;
+            b = prev[b] as usize;
         }
-        if n % 2 == 1 {
+        if n % 2 == 1 && a < cap && ix.next.len() == cap {
             let ha = hw.test_and_clear_accessed(a);
             cleared += u64::from(ha);
-            let age_a = (self.age[a] >> 1) | (u8::from(ha) << 7);
-            self.age[a] = age_a;
-            self.index.append(a, bucket(false, age_a));
+            let age_a = (age[a] >> 1) | (u8::from(ha) << 7);
+            age[a] = age_a;
+            ix.append(a, bucket(false, age_a));
         }
         self.index.splice_class1_after_class0();
         self.index.seal();
