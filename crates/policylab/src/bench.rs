@@ -78,6 +78,18 @@ fn thread_cpu_ns() -> Option<u64> {
     s.split_whitespace().next()?.parse().ok()
 }
 
+/// The whole process's CPU time so far (all threads, the finished ones
+/// too), in seconds: utime + stime of `/proc/self/stat`, in the kernel's
+/// USER_HZ ticks (100 a second on Linux).
+fn process_cpu_secs() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold
+    // spaces: state is the first, utime the 12th and stime the 13th.
+    let f: Vec<&str> = s.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
 /// Runs `f` up to `max_runs` times (fewer if the runs add up to more than
 /// two seconds) and returns its result and the fastest run's timing.
 pub fn best_of<R>(max_runs: usize, mut f: impl FnMut() -> R) -> (R, Timing) {
@@ -266,7 +278,9 @@ fn opt_scaling(s: &mut String, t: &Trace, reqs: usize, pages: usize) {
 }
 
 /// A sweep (the policies but eclock, 4 frame counts) on one thread against
-/// all cores, in wall time (CPU time does not show parallelism).
+/// all cores, in wall time, and how many cores the threads kept busy on
+/// average (CPU time over wall time): on a shared machine the speedup
+/// depends on what else runs, the cores used show the sweep spreading.
 fn sweep_speedup(s: &mut String, t: &Trace, policies: &[PolicyName], o: SimOptions) {
     let pol: Vec<PolicyName> = policies
         .iter()
@@ -279,14 +293,19 @@ fn sweep_speedup(s: &mut String, t: &Trace, policies: &[PolicyName], o: SimOptio
     let fr: Vec<usize> = (1..=4).map(|k| (t.distinct * k / 20).max(1)).collect();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let time = |threads| {
-        let start = Instant::now();
+        let (c0, start) = (process_cpu_secs(), Instant::now());
         sweep(&pol, &fr, t, o, threads);
-        start.elapsed().as_secs_f64()
+        let wall = start.elapsed().as_secs_f64();
+        let busy = match (c0, process_cpu_secs()) {
+            (Some(a), Some(b)) => format!(", {:.2} cores busy", (b - a) / wall),
+            _ => String::new(),
+        };
+        (wall, busy)
     };
-    let (one, all) = (time(1), time(cores));
+    let ((one, busy1), (all, busy)) = (time(1), time(cores));
     let _ = writeln!(
         s,
-        "sweep of {} policies x {} frame counts (wall): {one:.2} s on 1 thread, {all:.2} s on {cores} ({:.2}x)",
+        "sweep of {} policies x {} frame counts (wall): {one:.2} s on 1 thread{busy1}; {all:.2} s on {cores}{busy} ({:.2}x)",
         pol.len(),
         fr.len(),
         one / all
