@@ -30,6 +30,11 @@ pub(crate) struct AgeIndex {
     links: Links,
     /// Bit b set: bucket b is not empty.
     nonempty: [u64; WORDS],
+    /// The frames' `prev` links are stale: a rebuild sets only `next`
+    /// (and the sentinels' links). Everything but a general
+    /// [`remove`](Self::remove) works without them; that one relinks them
+    /// all first.
+    stale_prev: bool,
     cap: usize,
 }
 
@@ -38,6 +43,7 @@ impl AgeIndex {
         let mut x = AgeIndex {
             links: Links::new(cap + BUCKETS),
             nonempty: [0; WORDS],
+            stale_prev: false,
             cap,
         };
         x.clear();
@@ -52,6 +58,7 @@ impl AgeIndex {
             self.links.self_loop(s);
         }
         self.nonempty = [0; WORDS];
+        self.stale_prev = false;
     }
 
     /// Empties every bucket and returns the view the scan refills them
@@ -62,10 +69,11 @@ impl AgeIndex {
     #[inline]
     pub(crate) fn rebuild(&mut self) -> Rebuild<'_> {
         self.clear();
+        self.stale_prev = true;
         let cap = self.cap;
         let (next, prev) = self.links.arrays_mut();
         let (next, snext) = next.split_at_mut(cap);
-        let (prev, sprev) = prev.split_at_mut(cap);
+        let (_, sprev) = prev.split_at_mut(cap);
         // `links` has cap + BUCKETS nodes, by construction.
         let (Some(snext), Some(sprev)) = (
             snext.first_chunk_mut::<BUCKETS>(),
@@ -73,12 +81,7 @@ impl AgeIndex {
         ) else {
             unreachable!("AgeIndex: links of cap + BUCKETS nodes")
         };
-        Rebuild {
-            next,
-            prev,
-            snext,
-            sprev,
-        }
+        Rebuild { next, snext, sprev }
     }
 
     /// Moves every class-1 bucket to the back of the class-0 bucket of the
@@ -100,14 +103,37 @@ impl AgeIndex {
         }
     }
 
-    /// Recomputes the emptiness bits after a [`rebuild`](Self::rebuild).
+    /// Ends a [`rebuild`](Self::rebuild): closes each bucket's chain (its
+    /// last frame's `next` back to the sentinel, which appends leave out)
+    /// and recomputes the emptiness bits.
     pub(crate) fn seal(&mut self) {
         for b in 0..BUCKETS {
             let s = self.cap + b;
             if self.links.next(s) != s {
+                let tail = self.links.prev(s);
+                self.links.set_next(tail, s);
                 self.nonempty[b / 64] |= 1 << (b % 64);
             }
         }
+    }
+
+    /// Sets every linked frame's `prev` from the `next` chains: O(frames
+    /// linked), once after a rebuild, and only if something is removed
+    /// from the middle of a bucket.
+    fn fix_prev(&mut self) {
+        for b in 0..BUCKETS {
+            let s = self.cap + b;
+            let (mut p, mut n) = (s, self.links.next(s));
+            // Bounded even if the links were inconsistent.
+            for _ in 0..self.cap {
+                if n == s {
+                    break;
+                }
+                self.links.set_prev(n, p);
+                (p, n) = (n, self.links.next(n));
+            }
+        }
+        self.stale_prev = false;
     }
 
     /// Appends `frame` (not linked) to bucket `b`.
@@ -134,6 +160,9 @@ impl AgeIndex {
     /// Unlinks `frame`, which must be linked.
     #[inline]
     pub(crate) fn remove(&mut self, frame: usize) {
+        if self.stale_prev {
+            self.fix_prev();
+        }
         let (p, n) = self.links.unlink(frame);
         if p >= self.cap && n >= self.cap {
             let b = p - self.cap;
@@ -164,10 +193,14 @@ impl AgeIndex {
 /// (`0..cap`) apart from the buckets' sentinels (node `cap + b` is entry
 /// `b`), so that, given one check that a frame is below `cap`, every index
 /// below is known in range and the loop carries no bounds checks.
-/// Appends and prepends leave the emptiness bits stale.
+///
+/// It writes as little as it can, as the scan touches every frame: the
+/// frames' `prev` links not at all (the index marks them stale), and an
+/// append only the `next` of the bucket's last frame, a line the walk
+/// touched a moment ago. The last frame's own `next` and the emptiness
+/// bits are set by [`AgeIndex::seal`].
 pub(crate) struct Rebuild<'a> {
     pub(crate) next: &'a mut [u32],
-    pub(crate) prev: &'a mut [u32],
     snext: &'a mut [u32; BUCKETS],
     sprev: &'a mut [u32; BUCKETS],
 }
@@ -184,8 +217,6 @@ impl Rebuild<'_> {
             // The bucket was empty: its sentinel is its own tail.
             self.snext[b % BUCKETS] = frame as u32;
         }
-        self.next[frame] = (cap + b) as u32;
-        self.prev[frame] = t as u32;
         self.sprev[b % BUCKETS] = frame as u32;
     }
 
@@ -194,13 +225,11 @@ impl Rebuild<'_> {
     pub(crate) fn prepend(&mut self, frame: usize, b: usize) {
         let cap = self.next.len();
         let h = self.snext[b % BUCKETS] as usize;
-        if h < cap {
-            self.prev[h] = frame as u32;
-        } else {
+        if h >= cap {
+            // The bucket was empty: `frame` is also its last.
             self.sprev[b % BUCKETS] = frame as u32;
         }
         self.next[frame] = h as u32;
-        self.prev[frame] = (cap + b) as u32;
         self.snext[b % BUCKETS] = frame as u32;
     }
 }
