@@ -89,9 +89,9 @@ pub enum Source {
 pub enum Command {
     Help,
     Run(Args),
-    /// `--bench`: requests and distinct pages of the generated trace, and
-    /// the policies to time.
-    Bench(usize, usize, Vec<PolicyName>),
+    /// `--bench`: requests and distinct pages of the generated trace, the
+    /// policies to time, and the options (`--scan-every`).
+    Bench(usize, usize, Vec<PolicyName>, SimOptions),
 }
 
 /// Runs the command line `args` (without the program name): the text to
@@ -99,7 +99,7 @@ pub enum Command {
 pub fn run(args: &[String]) -> Result<String, String> {
     match parse_args(args)? {
         Command::Help => Ok(USAGE.to_string()),
-        Command::Bench(reqs, pages, p) => Ok(crate::bench::run(reqs, pages, &p)),
+        Command::Bench(reqs, pages, p, o) => Ok(crate::bench::run(reqs, pages, &p, o)),
         Command::Run(a) => {
             let (trace, label) = load(&a)?;
             let results = sweep(&a.policies, &a.frames, &trace, a.opts, a.threads);
@@ -195,7 +195,7 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
     }
     if let Some((reqs, pages)) = bench {
         let p = policies.unwrap_or_else(|| PolicyName::ALL.to_vec());
-        return Ok(Command::Bench(reqs, pages, p));
+        return Ok(Command::Bench(reqs, pages, p, SimOptions { scan_every }));
     }
     if belady_only && csv {
         return Err("--belady-check prints the check alone: drop --csv".into());

@@ -156,6 +156,44 @@ fn opt_is_never_beaten() {
     }
 }
 
+/// OPT by its definition, slowly: on a fault with every frame taken, look
+/// at every resident page for the one whose next use is farthest.
+fn naive_opt(t: &Trace, frames: usize) -> u64 {
+    let next_use = |from: usize, p: u32| {
+        t.pages[from..]
+            .iter()
+            .position(|&q| q == p)
+            .map_or(usize::MAX, |d| from + d)
+    };
+    let mut resident: Vec<u32> = Vec::new();
+    let mut faults = 0;
+    for (i, &p) in t.pages.iter().enumerate() {
+        if resident.contains(&p) {
+            continue;
+        }
+        faults += 1;
+        if resident.len() == frames {
+            let far = (0..resident.len())
+                .max_by_key(|&k| next_use(i + 1, resident[k]))
+                .unwrap();
+            resident.swap_remove(far);
+        }
+        resident.push(p);
+    }
+    faults
+}
+
+#[test]
+fn opt_equals_its_definition() {
+    for seed in 1..16 {
+        let t = random_trace(seed * 31, 300, 3 + seed % 30);
+        for frames in [1, 2, 3, 5, 8, 13, 21] {
+            let got = simulate(PolicyName::Opt, frames, &t, SimOptions::default()).faults;
+            assert_eq!(got, naive_opt(&t, frames), "seed {seed}, {frames} frames");
+        }
+    }
+}
+
 #[test]
 fn one_frame_faults_whenever_the_page_changes() {
     let t = parse_refs("1,1,2,2,1,3,3,3,1").unwrap();

@@ -136,3 +136,40 @@ fn bench_trace_has_the_requested_shape() {
     assert!(top as usize * 3 > t.len(), "{top}");
     assert_eq!(bench::generate(50_000, 5_000), t, "deterministic");
 }
+
+#[test]
+fn bench_rows_are_the_policies_runs() {
+    let t = bench::generate(30_000, 3_000);
+    let pol = [
+        PolicyName::Kernel(PolicyKind::Fifo),
+        PolicyName::Kernel(PolicyKind::Lru),
+        PolicyName::LruExact,
+        PolicyName::Opt,
+    ];
+    let rows = bench::measure(&t, &pol, SimOptions::default());
+    assert_eq!(rows.len(), pol.len());
+    for (r, &p) in rows.iter().zip(&pol) {
+        assert_eq!((r.policy, r.frames, r.requests), (p, 300, 30_000));
+        // Timed runs give the same faults as a plain run.
+        assert_eq!(r.faults, simulate(p, 300, &t, SimOptions::default()).faults);
+        assert!(r.rps().is_finite() && r.rps() > 0.0, "{r:?}");
+        assert!(r.time.secs() > 0.0 && r.time.wall > 0.0);
+    }
+}
+
+#[test]
+fn bench_report_has_a_rate_per_policy() {
+    let out = run(&args("--bench 4000 400 --policy fifo,lru,clock,eclock,opt")).unwrap();
+    for p in ["fifo", "lru", "clock", "eclock", "opt"] {
+        let line = out
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(p))
+            .unwrap_or_else(|| panic!("no row for {p}:\n{out}"));
+        // policy faults cpu-s wall-s requests/s (wall) ...
+        let rate: f64 = line.split_whitespace().nth(4).unwrap().parse().unwrap();
+        assert!(rate > 0.0, "{line}");
+    }
+    assert!(out.contains("load average"), "{out}");
+    assert!(out.contains("opt replay:"), "{out}");
+    assert!(out.contains("sweep of 4 policies"), "{out}");
+}

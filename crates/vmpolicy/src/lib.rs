@@ -29,10 +29,14 @@
 //! resetting ages) are O(1); Clock's `victim` is at most two turns of the
 //! hand; LRU's `victim` is amortised O(1) (each frame's A bit is read at
 //! most once per scan interval, through a per-age index the scan rebuilds);
-//! the LRU `scan` visits every resident frame once.
+//! the LRU `scan` visits every resident frame once. One exception: to keep
+//! the scan's loop short it leaves the index's back links out, and the
+//! first LRU `remove` after a scan rebuilds them, O(resident) (at most once
+//! per scan, and only if something is removed; victims need no back link).
 //!
-//! Memory: 19 bytes per frame of capacity (links for the resident list and
-//! for LRU's age index, the age), all allocated by `new`.
+//! Memory: 17 bytes per frame of capacity (two u32 links for the resident
+//! list, two for LRU's age index, the age) plus 4 KiB of bucket sentinels,
+//! all allocated by `new`, in five arrays.
 //!
 //! A frame that `victim` returned is no longer in the set. If the kernel
 //! then cannot evict it (it became pinned, swap is full), it `insert`s it
@@ -75,6 +79,7 @@ extern crate alloc;
 
 mod aging;
 mod kind;
+mod links;
 pub mod list;
 mod policy;
 

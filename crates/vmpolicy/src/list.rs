@@ -4,19 +4,14 @@
 //! allocated by [`FrameList::new`]; every other operation is O(1) and never
 //! allocates, so the kernel can use it in its reclaim path.
 
-use alloc::vec;
-use alloc::vec::Vec;
-
-/// "Not in the list" in `next`/`prev`.
-const NONE: u32 = u32::MAX;
+use crate::links::Links;
 
 /// A list of distinct frames `0..capacity` in a chosen order. Node
 /// `capacity` is the sentinel that closes the circle, so the front is
-/// `next[sentinel]` and the back is `prev[sentinel]`.
+/// `next` of the sentinel and the back its `prev`.
 #[derive(Clone, Debug)]
 pub struct FrameList {
-    next: Vec<u32>,
-    prev: Vec<u32>,
+    links: Links,
     len: usize,
 }
 
@@ -26,20 +21,41 @@ impl FrameList {
     /// # Panics
     /// If `capacity >= u32::MAX` (links are 32-bit to halve the memory).
     pub fn new(capacity: usize) -> Self {
-        assert!(capacity < NONE as usize, "FrameList: capacity too large");
-        let mut l = FrameList {
-            next: vec![NONE; capacity + 1],
-            prev: vec![NONE; capacity + 1],
-            len: 0,
-        };
-        let s = l.sentinel();
-        l.next[s] = s as u32;
-        l.prev[s] = s as u32;
-        l
+        assert!(
+            capacity < crate::links::NONE as usize,
+            "FrameList: capacity too large"
+        );
+        let mut links = Links::new(capacity + 1);
+        links.self_loop(capacity);
+        FrameList { links, len: 0 }
     }
 
-    fn sentinel(&self) -> usize {
-        self.next.len() - 1
+    /// The node that closes the circle.
+    #[inline]
+    pub(crate) fn sentinel(&self) -> usize {
+        self.links.len() - 1
+    }
+
+    /// The node after `node` (a frame or the sentinel; the sentinel after
+    /// the back), for the policies' own walks.
+    #[inline]
+    pub(crate) fn raw_next(&self, node: usize) -> usize {
+        self.links.next(node)
+    }
+
+    /// The node before `node` (the sentinel before the front).
+    #[inline]
+    pub(crate) fn raw_prev(&self, node: usize) -> usize {
+        self.links.prev(node)
+    }
+
+    /// The `next` and `prev` links of frames `0..capacity` (the sentinel's
+    /// are left out), for the aging scan's walk.
+    #[inline]
+    pub(crate) fn frame_links(&self) -> (&[u32], &[u32]) {
+        let cap = self.capacity();
+        let (n, p) = self.links.arrays();
+        (&n[..cap], &p[..cap])
     }
 
     /// Frames this list can hold (`0..capacity`).
@@ -56,18 +72,20 @@ impl FrameList {
     }
 
     /// Whether `frame` is in the list (false for out-of-range frames).
+    #[inline]
     pub fn contains(&self, frame: usize) -> bool {
-        frame < self.capacity() && self.next[frame] != NONE
+        frame < self.capacity() && self.links.linked(frame)
     }
 
     /// The first frame, if any.
+    #[inline]
     pub fn front(&self) -> Option<usize> {
-        self.real(self.next[self.sentinel()] as usize)
+        self.real(self.links.next(self.sentinel()))
     }
 
     /// The last frame, if any.
     pub fn back(&self) -> Option<usize> {
-        self.real(self.prev[self.sentinel()] as usize)
+        self.real(self.links.prev(self.sentinel()))
     }
 
     /// The frame after `frame`, or None at the back (or if `frame` is not in
@@ -76,7 +94,7 @@ impl FrameList {
         if !self.contains(frame) {
             return None;
         }
-        self.real(self.next[frame] as usize)
+        self.real(self.links.next(frame))
     }
 
     /// The frame before `frame`, or None at the front.
@@ -84,35 +102,22 @@ impl FrameList {
         if !self.contains(frame) {
             return None;
         }
-        self.real(self.prev[frame] as usize)
+        self.real(self.links.prev(frame))
     }
 
+    #[inline]
     fn real(&self, node: usize) -> Option<usize> {
         (node != self.sentinel()).then_some(node)
     }
 
-    /// Links `frame` just before node `at` (a frame or the sentinel).
-    fn link_before(&mut self, frame: usize, at: usize) {
-        let p = self.prev[at] as usize;
-        self.next[p] = frame as u32;
-        self.prev[frame] = p as u32;
-        self.next[frame] = at as u32;
-        self.prev[at] = frame as u32;
-    }
-
-    fn unlink(&mut self, node: usize) {
-        let (p, n) = (self.prev[node] as usize, self.next[node] as usize);
-        self.next[p] = n as u32;
-        self.prev[n] = p as u32;
-    }
-
     /// Appends `frame`. False (and nothing changes) if it is out of range or
     /// already in the list.
+    #[inline]
     pub fn push_back(&mut self, frame: usize) -> bool {
         if frame >= self.capacity() || self.contains(frame) {
             return false;
         }
-        self.link_before(frame, self.sentinel());
+        self.links.link_before(frame, self.sentinel());
         self.len += 1;
         true
     }
@@ -122,28 +127,34 @@ impl FrameList {
         if frame >= self.capacity() || self.contains(frame) {
             return false;
         }
-        let first = self.next[self.sentinel()] as usize;
-        self.link_before(frame, first);
+        self.links.link_after(frame, self.sentinel());
         self.len += 1;
         true
     }
 
     /// Removes `frame`. False if it was not in the list.
+    #[inline]
     pub fn remove(&mut self, frame: usize) -> bool {
         if !self.contains(frame) {
             return false;
         }
-        self.unlink(frame);
-        self.next[frame] = NONE;
-        self.prev[frame] = NONE;
-        self.len -= 1;
+        self.take(frame);
         true
     }
 
+    /// Unlinks `frame`, which is in the list.
+    #[inline]
+    fn take(&mut self, frame: usize) {
+        self.links.unlink(frame);
+        self.links.clear(frame);
+        self.len -= 1;
+    }
+
     /// Removes and returns the first frame.
+    #[inline]
     pub fn pop_front(&mut self) -> Option<usize> {
         let f = self.front()?;
-        self.remove(f);
+        self.take(f);
         Some(f)
     }
 
@@ -152,8 +163,8 @@ impl FrameList {
         if !self.contains(frame) {
             return false;
         }
-        self.unlink(frame);
-        self.link_before(frame, self.sentinel());
+        self.links.unlink(frame);
+        self.links.link_before(frame, self.sentinel());
         true
     }
 
@@ -165,8 +176,8 @@ impl FrameList {
             return false;
         }
         let s = self.sentinel();
-        self.unlink(s);
-        self.link_before(s, frame);
+        self.links.unlink(s);
+        self.links.link_before(s, frame);
         true
     }
 
@@ -174,7 +185,7 @@ impl FrameList {
     pub fn iter(&self) -> Iter<'_> {
         Iter {
             list: self,
-            node: self.next[self.sentinel()] as usize,
+            node: self.links.next(self.sentinel()),
         }
     }
 }
@@ -187,9 +198,10 @@ pub struct Iter<'a> {
 
 impl Iterator for Iter<'_> {
     type Item = usize;
+    #[inline]
     fn next(&mut self) -> Option<usize> {
         let f = self.list.real(self.node)?;
-        self.node = self.list.next[f] as usize;
+        self.node = self.list.links.next(f);
         Some(f)
     }
 }

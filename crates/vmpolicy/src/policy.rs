@@ -64,12 +64,11 @@ impl Policy {
 
     /// Puts every resident frame in its class-0 bucket, in load order.
     fn rebuild_index(&mut self) {
-        self.index.clear();
-        let mut node = self.list.front();
-        while let Some(f) = node {
-            self.index.push(f, bucket(false, self.age[f]));
-            node = self.list.next_of(f);
+        let mut ix = self.index.rebuild();
+        for f in self.list.iter() {
+            ix.append(f, bucket(false, self.age[f]));
         }
+        self.index.seal();
     }
 
     pub fn capacity(&self) -> usize {
@@ -107,6 +106,7 @@ impl Policy {
     /// `frame` became resident and evictable: it goes to the back of the
     /// load order, or just behind the clock hand, with age 0. False (nothing
     /// changes) if it is out of range or already resident.
+    #[inline]
     pub fn insert(&mut self, frame: usize) -> bool {
         if !self.list.push_back(frame) {
             return false;
@@ -140,12 +140,22 @@ impl Policy {
         }
         let clears = self.stats.a_clears;
         let v = match self.kind {
-            PolicyKind::Fifo => self.list.front(),
-            PolicyKind::Lru => self.lru_victim(&*hw),
-            PolicyKind::Clock => self.clock_victim(hw),
-            PolicyKind::EClock => self.eclock_victim(hw),
-        }?;
-        self.remove(v);
+            PolicyKind::Fifo => self.list.pop_front()?,
+            PolicyKind::Lru => {
+                let v = self.lru_victim(&*hw)?;
+                self.list.remove(v);
+                v
+            }
+            // Both leave the victim at the front (the hand).
+            PolicyKind::Clock => {
+                self.clock_victim(hw);
+                self.list.pop_front()?
+            }
+            PolicyKind::EClock => {
+                self.eclock_victim(hw);
+                self.list.pop_front()?
+            }
+        };
         self.stats.evictions += 1;
         if self.stats.a_clears != clears {
             hw.end_batch();
@@ -161,16 +171,50 @@ impl Policy {
             return;
         }
         self.stats.scans += 1;
-        let clears = self.stats.a_clears;
-        // The index is rebuilt in the same pass, in load order.
-        self.index.clear();
-        for f in self.list.iter() {
-            let a = hw.test_and_clear_accessed(f);
-            self.stats.a_clears += u64::from(a);
-            self.age[f] = (self.age[f] >> 1) | (u8::from(a) << 7);
-            self.index.push(f, bucket(false, self.age[f]));
+        // The index is rebuilt in the same pass, in load order. This is most
+        // of aging's cost (every resident frame, every scan), and following
+        // the list is a chain of dependent loads that miss the cache on big
+        // lists. So two walkers go at once, from the front and from the
+        // back, two independent chains: the front half is appended to the
+        // class-0 buckets, the back half, walking backwards, is prepended to
+        // the class-1 buckets (empty after a scan), and each class-1 bucket
+        // is then spliced after its class-0 twin: load order in every bucket.
+        let n = self.list.len();
+        let s = self.list.sentinel();
+        let (mut a, mut b) = (self.list.raw_next(s), self.list.raw_prev(s));
+        let cap = self.age.len();
+        let age = &mut self.age[..cap];
+        let (next, prev) = self.list.frame_links();
+        let mut ix = self.index.rebuild();
+        let mut cleared = 0u64;
+        for _ in 0..n / 2 {
+            // Always true for a sound list; it also tells the compiler that
+            // every index below is in range.
+            if a >= cap || b >= cap || ix.next.len() != cap {
+                break;
+            }
+            let (ha, hb) = (hw.test_and_clear_accessed(a), hw.test_and_clear_accessed(b));
+            cleared += u64::from(ha) + u64::from(hb);
+            let age_a = (age[a] >> 1) | (u8::from(ha) << 7);
+            let age_b = (age[b] >> 1) | (u8::from(hb) << 7);
+            age[a] = age_a;
+            age[b] = age_b;
+            ix.append(a, bucket(false, age_a));
+            ix.prepend(b, bucket(true, age_b));
+            a = next[a] as usize;
+            b = prev[b] as usize;
         }
-        if self.stats.a_clears != clears {
+        if n % 2 == 1 && a < cap && ix.next.len() == cap {
+            let ha = hw.test_and_clear_accessed(a);
+            cleared += u64::from(ha);
+            let age_a = (age[a] >> 1) | (u8::from(ha) << 7);
+            age[a] = age_a;
+            ix.append(a, bucket(false, age_a));
+        }
+        self.index.splice_class1_after_class0();
+        self.index.seal();
+        self.stats.a_clears += cleared;
+        if cleared != 0 {
             hw.end_batch();
         }
     }
@@ -188,32 +232,50 @@ impl Policy {
     /// and frames reach a class-1 bucket in the order the walk meets them,
     /// which within one age is load order. If class 0 runs out, the victim
     /// is the front of class 1: smallest age, oldest load.
+    ///
+    /// Returns the victim, already out of the index.
     fn lru_victim<A: AccessBits + ?Sized>(&mut self, hw: &A) -> Option<usize> {
-        while let Some(f) = self.index.first(0, 256) {
+        while let Some((b, f)) = self.index.first(0, 256) {
+            self.index.remove_front(b, f);
             if !hw.accessed(f) {
                 return Some(f);
             }
-            self.index.remove(f);
             self.index.push(f, bucket(true, self.age[f]));
         }
-        self.index.first(256, BUCKETS)
+        let (b, f) = self.index.first(256, BUCKETS)?;
+        self.index.remove_front(b, f);
+        Some(f)
     }
 
     /// Second chance: at the hand, A set -> clear it and move on; A clear ->
     /// that is the victim, and the hand stops just past it. After one turn
     /// every A is clear, so two turns always find one; if another hart keeps
     /// setting bits, the frame at the hand after two turns is taken anyway.
-    fn clock_victim<A: AccessBits + ?Sized>(&mut self, hw: &mut A) -> Option<usize> {
+    /// Leaves the victim at the front, for the caller to pop.
+    ///
+    /// The hand walks the links without moving anything, skipping the
+    /// sentinel, and the circle is turned once at the end (the frames
+    /// passed go to the back, in order): the same as moving each passed
+    /// frame to the back, for one relink instead of one per step.
+    fn clock_victim<A: AccessBits + ?Sized>(&mut self, hw: &mut A) {
+        let s = self.list.sentinel();
+        let mut f = self.list.raw_next(s);
+        let mut cleared = 0u64;
         for _ in 0..2 * self.list.len() {
-            let f = self.list.front()?;
-            if !hw.test_and_clear_accessed(f) {
-                return Some(f);
+            if f == s {
+                f = self.list.raw_next(s);
             }
-            self.stats.a_clears += 1;
-            // Moving the front to the back is the hand advancing one step.
-            self.list.move_to_back(f);
+            if !hw.test_and_clear_accessed(f) {
+                break;
+            }
+            cleared += 1;
+            f = self.list.raw_next(f);
         }
-        self.list.front()
+        if f == s {
+            f = self.list.raw_next(s);
+        }
+        self.stats.a_clears += cleared;
+        self.list.rotate_to_front(f);
     }
 
     /// Enhanced Clock, the textbook passes from the hand:
@@ -223,25 +285,25 @@ impl Policy {
     ///    victim (unless another hart keeps setting bits, when the frame at
     ///    the hand is taken).
     ///
-    /// The hand stops just past the victim. The caller writes a dirty victim
-    /// back before reusing its frame (the policy never clears D).
-    fn eclock_victim<A: AccessBits + ?Sized>(&mut self, hw: &mut A) -> Option<usize> {
+    /// Leaves the victim at the front (the hand), for the caller to pop, so
+    /// the hand stops just past it. The kernel writes a dirty victim back
+    /// before reusing its frame (the policy never clears D).
+    fn eclock_victim<A: AccessBits + ?Sized>(&mut self, hw: &mut A) {
         for _ in 0..2 {
             let clean = self.list.iter().find(|&f| !hw.accessed(f) && !hw.dirty(f));
             if let Some(f) = clean {
                 self.list.rotate_to_front(f);
-                return Some(f);
+                return;
             }
             let mut node = self.list.front();
             while let Some(f) = node {
                 if !hw.test_and_clear_accessed(f) {
                     self.list.rotate_to_front(f);
-                    return Some(f);
+                    return;
                 }
                 self.stats.a_clears += 1;
                 node = self.list.next_of(f);
             }
         }
-        self.list.front()
     }
 }

@@ -4,6 +4,7 @@
 //! aging scan runs after every `scan_every` references.
 
 use super::Cache;
+use crate::trace::Trace;
 use vmpolicy::{AccessBits, Policy, PolicyKind};
 
 const A: u8 = 1;
@@ -39,10 +40,14 @@ pub struct Vm {
     policy: Policy,
     /// A and D per slot.
     bits: Bits,
+    /// Per page: its slot, or NONE. The one array as big as the trace's
+    /// page count, read once per request.
     slot_of: Vec<u32>,
+    /// Per slot: its page.
     page_of: Vec<u32>,
+    /// Slots handed out so far; they are used in order before any eviction.
+    used: usize,
     scan_every: u64,
-    until_scan: u64,
 }
 
 impl Vm {
@@ -53,39 +58,97 @@ impl Vm {
             policy: Policy::new(kind, frames),
             bits: Bits(vec![0; frames]),
             slot_of: vec![NONE; distinct],
-            page_of: Vec::with_capacity(frames),
+            page_of: vec![NONE; frames],
+            used: 0,
             scan_every,
-            until_scan: scan_every,
         }
+    }
+
+    /// One reference: a hit sets the page's bits, a miss faults it in.
+    #[inline(always)]
+    fn touch(&mut self, page: u32, write: bool) -> bool {
+        let set = if write { A | D } else { A };
+        let slot = self.slot_of[page as usize];
+        if slot != NONE {
+            self.bits.0[slot as usize] |= set;
+            return true;
+        }
+        self.fault(page, set);
+        false
+    }
+
+    /// A miss: take a free slot or the policy's victim's, map `page` there
+    /// with bits `set` (the faulting access) and hand the slot to the policy.
+    #[inline]
+    fn fault(&mut self, page: u32, set: u8) {
+        let slot = if self.used < self.page_of.len() {
+            self.used += 1;
+            self.used - 1
+        } else {
+            let v = self.policy.victim(&mut self.bits).expect("resident pages");
+            self.slot_of[self.page_of[v] as usize] = NONE;
+            v
+        };
+        self.page_of[slot] = page;
+        self.bits.0[slot] = set;
+        self.slot_of[page as usize] = slot as u32;
+        self.policy.insert(slot);
     }
 }
 
 impl Cache for Vm {
-    fn access(&mut self, _i: usize, page: u32, write: bool) -> bool {
-        let p = page as usize;
-        let mut slot = self.slot_of[p];
-        let hit = slot != NONE;
-        if !hit {
-            if self.page_of.len() < self.page_of.capacity() {
-                // A free frame: frames are used in order before any eviction.
-                slot = self.page_of.len() as u32;
-                self.page_of.push(page);
-            } else {
-                let v = self.policy.victim(&mut self.bits).expect("resident pages");
-                self.slot_of[self.page_of[v] as usize] = NONE;
-                self.page_of[v] = page;
-                slot = v as u32;
-            }
-            self.bits.0[slot as usize] = 0;
-            self.slot_of[p] = slot;
-            self.policy.insert(slot as usize);
-        }
-        self.bits.0[slot as usize] |= if write { A | D } else { A };
-        self.until_scan -= 1;
-        if self.until_scan == 0 {
+    fn access(&mut self, i: usize, page: u32, write: bool) -> bool {
+        let hit = self.touch(page, write);
+        if (i as u64 + 1).is_multiple_of(self.scan_every) {
             self.policy.scan(&mut self.bits);
-            self.until_scan = self.scan_every;
         }
         hit
+    }
+
+    /// The trace in runs of `scan_every` references with a scan after each
+    /// full run (for LRU; the other kinds never scan): the same as
+    /// [`access`](Cache::access) one by one, without a counter per request.
+    fn replay(&mut self, t: &Trace) -> u64 {
+        let run = if self.policy.kind() == PolicyKind::Lru {
+            usize::try_from(self.scan_every).unwrap_or(usize::MAX)
+        } else {
+            usize::MAX
+        };
+        let mut faults = 0;
+        for (pages, writes) in t.pages.chunks(run).zip(t.writes.chunks(run)) {
+            for (&p, &w) in pages.iter().zip(writes) {
+                faults += u64::from(!self.touch(p, w));
+            }
+            if pages.len() == run {
+                self.policy.scan(&mut self.bits);
+            }
+        }
+        faults
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::generate;
+
+    /// `replay` (runs of `scan_every` references, then a scan) decides
+    /// exactly as `access` one reference at a time, also when the trace
+    /// does not end on a run boundary.
+    #[test]
+    fn replay_in_runs_equals_access_one_by_one() {
+        let t = generate(4_003, 300);
+        for kind in PolicyKind::ALL {
+            for (frames, scan_every) in [(1, 1), (7, 1), (70, 17), (150, 50), (299, 3)] {
+                let mut one = Vm::new(kind, frames, t.distinct, scan_every);
+                let mut want = 0;
+                for (i, (&p, &w)) in t.pages.iter().zip(&t.writes).enumerate() {
+                    want += u64::from(!one.access(i, p, w));
+                }
+                let mut runs = Vm::new(kind, frames, t.distinct, scan_every);
+                assert_eq!(runs.replay(&t), want, "{kind} {frames} {scan_every}");
+                assert_eq!(runs.policy.stats(), one.policy.stats());
+            }
+        }
     }
 }
