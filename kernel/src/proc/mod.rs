@@ -13,7 +13,7 @@ pub use exec::exec;
 pub use lifecycle::{
     exit, fork, is_init, is_user, kill, procdump, spawn_kernel_thread, userinit, wait, with_procs,
 };
-pub use sched::{scheduler, sleep, wakeup, yield_cpu};
+pub use sched::{idle_instret, scheduler, sleep, wakeup, yield_cpu};
 
 use crate::arch::riscv::{cpu, csr};
 use crate::fs::{File, Inode};

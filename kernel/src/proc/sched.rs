@@ -2,6 +2,7 @@
 use super::{me, State, PROCS};
 use crate::arch::riscv::{asm::swtch, cpu, csr};
 use crate::sync::SpinLockGuard;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 /// Each hart runs this forever after boot: pick a runnable process,
 /// switch to it, and get control back when it gives up the CPU.
@@ -29,10 +30,34 @@ pub fn scheduler() -> ! {
             }
         }
         if !found {
-            csr::intr_on();
-            csr::wfi();
+            wait_idle();
         }
     }
+}
+
+/// Instructions each hart retired inside the idle `wfi` (vmctl
+/// `VMCTL_IDLE`). Under `-icount` the instruction counter advances while a
+/// hart waits, so without this a row that waits for the disk would count
+/// the disk's latency as work.
+static IDLE_INSTRET: [AtomicU64; cpu::MAX_HARTS] = [const { AtomicU64::new(0) }; cpu::MAX_HARTS];
+
+/// Nothing to run: wait for an interrupt, counting what the wait retires.
+/// Interrupts are off across the wait: `wfi` still wakes when one is
+/// pending (it ignores `sstatus.SIE`), and its handler runs only when the
+/// scheduler loop turns them back on, after the second read, so the
+/// handler counts as work, not idle. An interrupt that arrived before
+/// `intr_off` is pending and makes `wfi` return at once.
+fn wait_idle() {
+    csr::intr_off();
+    let t0 = csr::instret();
+    csr::wfi();
+    let waited = csr::instret().wrapping_sub(t0);
+    IDLE_INSTRET[cpu::id()].fetch_add(waited, Ordering::Relaxed);
+}
+
+/// Instructions retired in the idle `wfi`, summed over harts.
+pub fn idle_instret() -> u64 {
+    IDLE_INSTRET.iter().map(|c| c.load(Ordering::Relaxed)).sum()
 }
 
 /// Switch to the scheduler. The caller holds the process's lock (passed

@@ -274,6 +274,7 @@ pub fn vmctl() -> isize {
             Ok(()) => 0,
             Err(()) => -1,
         },
+        VMCTL_IDLE => crate::proc::idle_instret() as isize,
         VMCTL_DISKREAD => crate::mm::swap::raw_read(arg(1)).map_or(-1, |n| n as isize),
         VMCTL_RECLAIM => {
             let n = arg(1).min(crate::mm::frame::total());
