@@ -28,6 +28,9 @@ struct Slot {
 struct Cache {
     slots: [Slot; NBUF],
     clock: u64,
+    /// Processes asleep in `bget` for a free buffer: a release wakes them
+    /// only if there are any (a wakeup is a scan of the process table).
+    waiters: u32,
 }
 
 static CACHE: SpinLock<Cache> = SpinLock::new(
@@ -40,6 +43,7 @@ static CACHE: SpinLock<Cache> = SpinLock::new(
             used_at: 0,
         }; NBUF],
         clock: 0,
+        waiters: 0,
     },
 );
 
@@ -116,7 +120,9 @@ fn bget(dev: usize, blockno: u32) -> Buf {
         // Every buffer is in use. Those holding them finish soon (no one
         // holds a buffer while waiting for another's release, and the log
         // pins at most LOGBLOCKS), so wait rather than panic as xv6 does.
+        c.waiters += 1;
         c = proc::sleep(chan(), c);
+        c.waiters -= 1;
     };
     drop(c);
     Buf {
@@ -201,7 +207,9 @@ fn release(c: &mut Cache, idx: usize) {
     if s.refcnt == 0 {
         c.clock += 1;
         c.slots[idx].used_at = c.clock;
-        proc::wakeup(chan());
+        if c.waiters > 0 {
+            proc::wakeup(chan());
+        }
     }
 }
 

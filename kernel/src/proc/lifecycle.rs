@@ -57,7 +57,7 @@ pub fn userinit() {
     let d = unsafe { p.data() };
     d.name[..4].copy_from_slice(b"init");
     INIT.store(index_of(p), Ordering::Relaxed);
-    g.state = State::Runnable;
+    p.make_runnable(&mut g);
 }
 
 /// Kernel threads: slots whose context starts in `kthread_start` and runs
@@ -74,7 +74,7 @@ pub fn spawn_kernel_thread(name: &[u8], f: fn() -> !) {
     d.name[..n].copy_from_slice(&name[..n]);
     d.context.ra = kthread_start as *const () as usize;
     KTHREAD_FN[index_of(p)].store(f as usize, Ordering::Release);
-    g.state = State::Runnable;
+    p.make_runnable(&mut g);
 }
 
 /// Whether `p` is a kernel thread.
@@ -174,7 +174,7 @@ pub fn fork() -> isize {
         *parent_of(np, &w) = Some(index_of(p));
         np.pid()
     };
-    np.lock.lock().state = State::Runnable;
+    np.make_runnable(&mut np.lock.lock());
     pid as isize
 }
 
@@ -265,7 +265,7 @@ pub fn kill(pid: i32) -> isize {
         if p.pid() == pid && g.state != State::Unused {
             p.killed.store(true, Ordering::Release);
             if g.state == State::Sleeping {
-                g.state = State::Runnable;
+                p.make_runnable(&mut g);
             }
             return 0;
         }

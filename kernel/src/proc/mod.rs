@@ -23,7 +23,7 @@ use crate::sync::{SleepLock, SpinLock, SpinLockGuard};
 use abi::limits::{NOFILE, NPROC};
 use alloc::sync::Arc;
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 
 /// Callee-saved registers for `swtch`.
 #[repr(C)]
@@ -112,6 +112,16 @@ pub struct Proc {
     /// Exit at the next return to user space. Set under `lock` (kill
     /// also makes a sleeper runnable), read anywhere.
     killed: AtomicBool,
+    /// Hints that let the scheduler and `wakeup` pass over a slot without
+    /// taking its lock (64 lock round trips a scan cost thousands of
+    /// instructions on every disk wait). Each is written under `lock`
+    /// together with the field it mirrors, and a hit is checked again
+    /// under the lock, so a stale hint costs a lock, never a wrong
+    /// decision. `runnable`: set wherever `state` becomes Runnable (only
+    /// through `make_runnable`), cleared by the scheduler when it runs the
+    /// process. `sleep_chan`: see `sched::sleep` and `sched::wakeup`.
+    runnable: AtomicBool,
+    sleep_chan: AtomicUsize,
     parent: UnsafeCell<Option<usize>>,
     data: UnsafeCell<Private>,
     pub aspace: SleepLock<Option<AddressSpace>>,
@@ -133,6 +143,8 @@ impl Proc {
             ),
             pid: AtomicI32::new(0),
             killed: AtomicBool::new(false),
+            runnable: AtomicBool::new(false),
+            sleep_chan: AtomicUsize::new(0),
             parent: UnsafeCell::new(None),
             data: UnsafeCell::new(Private {
                 trapframe: PhysAddr(0),
@@ -176,6 +188,14 @@ impl Proc {
         let n = unsafe { &self.data().name };
         let len = n.iter().position(|&c| c == 0).unwrap_or(n.len());
         core::str::from_utf8(&n[..len]).unwrap_or("?")
+    }
+
+    /// Make the process runnable; the caller holds `lock` (`g` is what it
+    /// guards). The only way `state` becomes Runnable, so the scheduler's
+    /// hint is never missing.
+    fn make_runnable(&self, g: &mut Shared) {
+        g.state = State::Runnable;
+        self.runnable.store(true, Ordering::Release);
     }
 
     pub fn pid(&self) -> i32 {
