@@ -18,8 +18,8 @@ pub const NBUF: usize = 64;
 /// Identity and use count of each buffer, under the cache spinlock.
 #[derive(Clone, Copy)]
 struct Slot {
-    dev: usize,
-    blockno: u32,
+    /// `key(dev, blockno)` of the block it holds, `NO_KEY` if none.
+    key: u64,
     refcnt: u32,
     /// `Cache::clock` when the buffer was last released, for LRU.
     used_at: u64,
@@ -37,8 +37,7 @@ static CACHE: SpinLock<Cache> = SpinLock::new(
     "bcache",
     Cache {
         slots: [Slot {
-            dev: usize::MAX,
-            blockno: 0,
+            key: NO_KEY,
             refcnt: 0,
             used_at: 0,
         }; NBUF],
@@ -91,27 +90,39 @@ unsafe impl Pod for abi::fs::DInode {}
 // SAFETY: as above.
 unsafe impl Pod for abi::fs::Dirent {}
 
+/// A slot's identity as one word, so the search compares once a slot.
+fn key(dev: usize, blockno: u32) -> u64 {
+    (dev as u64) << 32 | blockno as u64
+}
+
+const NO_KEY: u64 = u64::MAX;
+
 /// Find or recycle a buffer for (dev, blockno) and lock it.
 fn bget(dev: usize, blockno: u32) -> Buf {
+    let k = key(dev, blockno);
     let mut c = CACHE.lock();
     let idx = loop {
-        if let Some(i) = c
-            .slots
-            .iter()
-            .position(|s| s.dev == dev && s.blockno == blockno)
-        {
+        // One pass finds the block, or else the least recently used free
+        // buffer to recycle (the first of equals).
+        let (mut victim, mut oldest) = (None, u64::MAX);
+        let mut hit = None;
+        for (i, s) in c.slots.iter().enumerate() {
+            if s.key == k {
+                hit = Some(i);
+                break;
+            }
+            if s.refcnt == 0 && s.used_at < oldest {
+                (victim, oldest) = (Some(i), s.used_at);
+            }
+        }
+        if let Some(i) = hit {
             // Cached, whether or not in use (refcnt 0 keeps the identity).
             c.slots[i].refcnt += 1;
             break i;
         }
-        // Not cached: recycle the least recently used free buffer.
-        let victim = (0..NBUF)
-            .filter(|&i| c.slots[i].refcnt == 0)
-            .min_by_key(|&i| c.slots[i].used_at);
         if let Some(i) = victim {
             c.slots[i] = Slot {
-                dev,
-                blockno,
+                key: k,
                 refcnt: 1,
                 used_at: 0,
             };

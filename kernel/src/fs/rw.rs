@@ -31,13 +31,23 @@ impl InodeGuard<'_> {
             return 0;
         }
         let n = dst.len().min(size - off);
+        // Block numbers a window at a time (one indirect-block read each).
+        const WINDOW: usize = 16;
+        let mut window = [0u32; WINDOW];
+        let (mut first, mut filled) = (usize::MAX, 0);
         let mut tot = 0;
         while tot < n {
             let pos = off + tot;
             let boff = pos % BSIZE;
             let m = (n - tot).min(BSIZE - boff);
             let out = &mut dst[tot..tot + m];
-            match self.bmap(pos / BSIZE) {
+            let bn = pos / BSIZE;
+            if !(first..first.saturating_add(filled)).contains(&bn) {
+                first = bn;
+                filled = (n - tot + boff).div_ceil(BSIZE).min(WINDOW);
+                self.bmap_run(first, &mut window[..filled]);
+            }
+            match window[bn - first] {
                 // A hole: mkfs and writei never make one, but read zeros
                 // rather than trust a damaged inode.
                 0 => out.fill(0),

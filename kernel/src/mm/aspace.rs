@@ -7,7 +7,7 @@ use super::frame;
 use super::pagetable::{NoMemory, PageTable};
 use crate::arch::riscv::asm::trampoline;
 use crate::arch::riscv::csr;
-use crate::arch::riscv::pte::{Pte, R, U, W, X};
+use crate::arch::riscv::pte::{Pte, R, U, V, W, X};
 use abi::layout::{MMAP_BASE, TRAMPOLINE, TRAPFRAME};
 use vm::swap::PteState;
 use vm::{Perm, VmaError, VmaFlags};
@@ -47,16 +47,24 @@ impl AddressSpace {
     /// owner, each swapped page its slot.
     pub fn release_pages(&mut self, start: usize, end: usize) {
         let mut n = 0;
+        let counts = frame::counts();
         self.pt.for_each_slot(start, end, |va, slot| {
-            match PteState::of(slot.0) {
-                PteState::Absent => {}
-                PteState::Present(_) => {
-                    frame::put(PhysAddr(slot.pa()));
-                    n += 1;
-                }
-                PteState::Swapped(s) => super::swap::release(s),
-                PteState::Corrupt(p) => {
-                    crate::println!("release_pages: corrupt PTE {p:#x} at {va:#x} dropped")
+            let pte = slot.0;
+            if pte == 0 {
+                return;
+            }
+            // Present pages, the common case (exit after fork visits every
+            // one): one atomic subtract, no further lookups.
+            if pte & V != 0 {
+                counts.put_last(vm::pte::pte_pa(pte));
+                n += 1;
+            } else {
+                match PteState::of(pte) {
+                    PteState::Swapped(s) => super::swap::release(s),
+                    PteState::Corrupt(p) => {
+                        crate::println!("release_pages: corrupt PTE {p:#x} at {va:#x} dropped")
+                    }
+                    PteState::Absent | PteState::Present(_) => {}
                 }
             }
             *slot = Pte(0);

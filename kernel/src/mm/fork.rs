@@ -9,7 +9,7 @@ use super::frame;
 use super::pagetable::{NoMemory, PageTable};
 use super::PAGE_SIZE;
 use crate::arch::riscv::csr;
-use crate::arch::riscv::pte::{Pte, COW, W};
+use crate::arch::riscv::pte::{Pte, COW, V, W};
 use core::sync::atomic::{AtomicBool, Ordering};
 use vm::swap::PteState;
 use vm::VmaFlags;
@@ -79,7 +79,8 @@ fn copy_range(
     writable: bool,
     cow: bool,
 ) -> Result<(), NoMemory> {
-    let zero = frame::zero_frame();
+    let counts = frame::counts();
+    let zero = frame::zero_frame().0;
     let mut va = start;
     while va < end {
         let stop = (((va >> 21) + 1) << 21).min(end);
@@ -89,49 +90,77 @@ fn copy_range(
                 // SAFETY: k < 512 within one 2 MiB region; both tables are
                 // ours (borrowed through the page-table arguments).
                 let (pslot, cslot) = unsafe { (&mut *ptab.add(k), &mut *ctab.add(k)) };
-                let pte = *pslot;
-                match PteState::of(pte.0) {
-                    PteState::Absent => continue,
-                    PteState::Present(_) => {}
-                    PteState::Swapped(slot) => {
-                        // Both hold the slot; the first to fault reads it
-                        // and leaves the frame in the swap cache for the
-                        // other (copy-on-write through swap).
-                        if !super::swap::dup(slot) {
-                            return Err(NoMemory);
-                        }
-                        *cslot = pte;
-                        continue;
-                    }
-                    PteState::Corrupt(_) => return Err(NoMemory),
+                let pte = pslot.0;
+                if pte == 0 {
+                    continue;
                 }
-                let pa = PhysAddr(pte.pa());
-                // Every private page is shared copy-on-write, read-only ones
-                // too: mprotect may make them writable later, and a write
-                // must never reach the other process's copy.
-                let private = !shared && pa != zero;
-                let copy_now = !cow && (pte.has(W) || pte.has(COW));
-                *cslot = if !private {
-                    frame::get(pa);
-                    pte
-                } else if !copy_now {
-                    let marked = pte.without(W).with(COW);
+                // The common case of a COW fork, kept to a few instructions
+                // a page (no rmap or other per-page work belongs here): a
+                // present private page becomes COW in both, and its frame
+                // gains an owner with one atomic add.
+                if cow && !shared && pte & V != 0 && vm::pte::pte_pa(pte) != zero {
+                    let marked = Pte(pte).without(W).with(COW);
                     *pslot = marked;
-                    frame::get(pa);
-                    marked
-                } else {
-                    let copy = frame::alloc().ok_or(NoMemory)?;
-                    // SAFETY: `copy` is new and ours; `pa` is the parent's
-                    // page, which nobody writes while the parent forks.
-                    unsafe { copy.copy_page_from(pa) };
-                    // The copy is writable only if the area is.
-                    let w = if writable { W } else { 0 };
-                    Pte::new(copy.0, pte.without(COW | W).flags() | w)
-                };
+                    *cslot = marked;
+                    counts.get(vm::pte::pte_pa(pte));
+                    continue;
+                }
+                copy_slot(pslot, cslot, shared, writable, cow)?;
             }
         }
         va = stop;
     }
+    Ok(())
+}
+
+/// One slot of `copy_range` outside its fast path: swapped pages, the zero
+/// frame, shared areas and eager copies.
+fn copy_slot(
+    pslot: &mut Pte,
+    cslot: &mut Pte,
+    shared: bool,
+    writable: bool,
+    cow: bool,
+) -> Result<(), NoMemory> {
+    let pte = *pslot;
+    match PteState::of(pte.0) {
+        PteState::Absent => return Ok(()),
+        PteState::Present(_) => {}
+        PteState::Swapped(slot) => {
+            // Both hold the slot; the first to fault reads it and leaves
+            // the frame in the swap cache for the other (copy-on-write
+            // through swap).
+            if !super::swap::dup(slot) {
+                return Err(NoMemory);
+            }
+            *cslot = pte;
+            return Ok(());
+        }
+        PteState::Corrupt(_) => return Err(NoMemory),
+    }
+    let pa = PhysAddr(pte.pa());
+    // Every private page is shared copy-on-write, read-only ones too:
+    // mprotect may make them writable later, and a write must never reach
+    // the other process's copy.
+    let private = !shared && pa != frame::zero_frame();
+    let copy_now = !cow && (pte.has(W) || pte.has(COW));
+    *cslot = if !private {
+        frame::get(pa);
+        pte
+    } else if !copy_now {
+        let marked = pte.without(W).with(COW);
+        *pslot = marked;
+        frame::get(pa);
+        marked
+    } else {
+        let copy = frame::alloc().ok_or(NoMemory)?;
+        // SAFETY: `copy` is new and ours; `pa` is the parent's page, which
+        // nobody writes while the parent forks.
+        unsafe { copy.copy_page_from(pa) };
+        // The copy is writable only if the area is.
+        let w = if writable { W } else { 0 };
+        Pte::new(copy.0, pte.without(COW | W).flags() | w)
+    };
     Ok(())
 }
 
