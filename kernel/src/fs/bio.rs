@@ -159,6 +159,93 @@ pub fn bread(dev: usize, blockno: u32) -> Buf {
     b
 }
 
+/// Read those of `blocks` (numbers on disk `dev`; 0 = none) that are not
+/// cached into free buffers, all in one batch of disk requests, so the
+/// `bread`s that follow find them: one wait for the disk instead of one a
+/// block. Best effort: a block is left to `bread` when no buffer is free
+/// or a read fails. Never waits for a buffer (it takes only free ones,
+/// whose locks nobody holds), so holding several at once cannot deadlock.
+pub fn prefetch(dev: usize, blocks: &[u32]) {
+    const MAX: usize = 8;
+    let mut bufs: [Option<Buf>; MAX] = [const { None }; MAX];
+    let mut n = 0;
+    for &b in blocks {
+        if n == MAX {
+            break;
+        }
+        if b == 0 {
+            continue;
+        }
+        match bget_free(dev, b) {
+            Some(buf) => {
+                bufs[n] = Some(buf);
+                n += 1;
+            }
+            None => continue,
+        }
+    }
+    if n == 0 {
+        return;
+    }
+    let mut taken = bufs.iter_mut().flatten();
+    let mut reqs: [virtio_blk::Req<'_>; MAX] = core::array::from_fn(|_| match taken.next() {
+        Some(b) => virtio_blk::Req {
+            sector: b.blockno as u64 * (BSIZE / 512) as u64,
+            buf: &mut b.guard.as_mut().expect("prefetch: unlocked").data[..],
+            ok: false,
+        },
+        None => virtio_blk::Req {
+            sector: 0,
+            buf: &mut [],
+            ok: false,
+        },
+    });
+    if virtio_blk::rw_many(dev, &mut reqs[..n], false).is_err() {
+        return;
+    }
+    let ok: [bool; MAX] = core::array::from_fn(|i| reqs[i].ok);
+    drop(reqs);
+    for (b, ok) in bufs.iter_mut().zip(ok).take(n) {
+        if let (Some(b), true) = (b, ok) {
+            let (dev, blockno) = (b.dev, b.blockno);
+            b.guard.as_mut().expect("prefetch: unlocked").holds = Some((dev, blockno));
+        }
+    }
+}
+
+/// `bget` for `prefetch`: a locked buffer for a block that is not cached,
+/// taken only if a free one is at hand (None if the block is cached or no
+/// buffer is free).
+fn bget_free(dev: usize, blockno: u32) -> Option<Buf> {
+    let k = key(dev, blockno);
+    let mut c = CACHE.lock();
+    let (mut victim, mut oldest) = (None, u64::MAX);
+    for (i, s) in c.slots.iter().enumerate() {
+        if s.key == k {
+            return None;
+        }
+        if s.refcnt == 0 && s.used_at < oldest {
+            (victim, oldest) = (Some(i), s.used_at);
+        }
+    }
+    let i = victim?;
+    // Free (refcnt 0) means unlocked: a buffer is unlocked before its last
+    // reference goes, and a new reference needs the cache lock we hold.
+    let guard = BUFS[i].try_lock()?;
+    c.slots[i] = Slot {
+        key: k,
+        refcnt: 1,
+        used_at: 0,
+    };
+    drop(c);
+    Some(Buf {
+        idx: i,
+        dev,
+        blockno,
+        guard: Some(guard),
+    })
+}
+
 impl Buf {
     pub fn blockno(&self) -> u32 {
         self.blockno

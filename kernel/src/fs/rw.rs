@@ -20,7 +20,7 @@ use alloc::vec;
 const MAX_OP_BYTES: usize = ((MAXOPBLOCKS - 1 - 1 - 2) / 2) * BSIZE;
 
 /// Bytes read per inode-lock hold when reading into user memory.
-const READ_CHUNK: usize = 4096;
+const READ_CHUNK: usize = 8192;
 
 impl InodeGuard<'_> {
     /// Read from byte `off` into `dst`; returns the bytes read, fewer than
@@ -46,6 +46,8 @@ impl InodeGuard<'_> {
                 first = bn;
                 filled = (n - tot + boff).div_ceil(BSIZE).min(WINDOW);
                 self.bmap_run(first, &mut window[..filled]);
+                // Blocks not cached are read in one batch, not one by one.
+                bio::prefetch(self.dev(), &window[..filled]);
             }
             match window[bn - first] {
                 // A hole: mkfs and writei never make one, but read zeros
