@@ -174,6 +174,10 @@ fn entries<M: PhysMem>(
     use crate::swap::PteState;
     for i in 0..ENTRIES {
         let pte = mem.read_pte(table, i);
+        // Most entries are empty: teardown walks whole tables.
+        if pte == 0 {
+            continue;
+        }
         let va = base | (i << (12 + 9 * level));
         if level == 0 || is_leaf(pte) {
             match PteState::of(pte) {

@@ -80,6 +80,11 @@ impl AddressSpace {
     /// Remove [start, end) from the areas and the page table. Fails,
     /// changing nothing, if splitting would leave too many areas.
     pub fn unmap(&mut self, start: usize, end: usize) -> Result<(), VmaError> {
+        // Page tables shared by fork get a private copy first, while
+        // failing still changes nothing.
+        self.pt
+            .unshare_range(start, end)
+            .map_err(|_| VmaError::NoMemory)?;
         let (start, end) = self.vmas.split_for_remove(start, end)?;
         // reslimit hook: limits on the range end before its pages go.
         self.limits.forget(start, end);
@@ -184,7 +189,10 @@ impl AddressSpace {
 impl Drop for AddressSpace {
     fn drop(&mut self) {
         // Allocates nothing: a process with the most areas must be able to
-        // exit when the kernel heap is full.
+        // exit when the kernel heap is full. Page tables shared with a
+        // parent or child just lose us as an owner (their pages stay with
+        // the others): a COW child's exit visits no page.
+        self.pt.detach_shared();
         while let Some(vma) = self.vmas.take_first_in(0, usize::MAX) {
             self.discard(&vma);
         }

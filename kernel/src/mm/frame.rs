@@ -236,3 +236,29 @@ impl Counts {
         old == 1
     }
 }
+
+/// Whether the frame at `pa` (a page-table page) has more than one owner:
+/// a level-0 table shared by fork (`mm::pagetable`).
+#[inline]
+pub fn is_shared(pa: PhysAddr) -> bool {
+    meta(pa).refs.load(Ordering::Acquire) > 1
+}
+
+/// Drop one owner of a shared page-table page unless it is the last: true
+/// if it lost us (others still own it), false if we are its only owner (it
+/// stays ours). A compare-exchange, so of owners letting go at once on
+/// several harts exactly one finds itself the last and tears it down.
+pub fn drop_shared(pa: PhysAddr) -> bool {
+    let refs = &meta(pa).refs;
+    let mut n = refs.load(Ordering::Acquire);
+    loop {
+        assert!(n > 0, "drop_shared of free frame {:#x}", pa.0);
+        if n == 1 {
+            return false;
+        }
+        match refs.compare_exchange_weak(n, n - 1, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => return true,
+            Err(now) => n = now,
+        }
+    }
+}

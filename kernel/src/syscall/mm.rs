@@ -157,7 +157,12 @@ pub fn mprotect() -> isize {
                     }
                 )
         });
-        if (refused && perm.contains(Perm::W)) || a.vmas.protect(start, end, perm).is_err() {
+        // Page tables shared by fork are copied first, so the change
+        // below cannot fail half done.
+        if (refused && perm.contains(Perm::W))
+            || a.pt.unshare_range(start, end).is_err()
+            || a.vmas.protect(start, end, perm).is_err()
+        {
             return -1;
         }
         fault::reprotect(&mut a.pt, start, end, perm);
