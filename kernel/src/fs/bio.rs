@@ -203,8 +203,8 @@ pub fn prefetch(dev: usize, blocks: &[u32]) {
     if virtio_blk::rw_many(dev, &mut reqs[..n], false).is_err() {
         return;
     }
+    // The requests borrow the buffers; their results are copied out first.
     let ok: [bool; MAX] = core::array::from_fn(|i| reqs[i].ok);
-    drop(reqs);
     for (b, ok) in bufs.iter_mut().zip(ok).take(n) {
         if let (Some(b), true) = (b, ok) {
             let (dev, blockno) = (b.dev, b.blockno);
