@@ -48,6 +48,23 @@ pub const BOOTS: &[BenchBoot] = &[
     },
 ];
 
+/// The boot that runs only the named rows (`cargo xtask bench ROW...`):
+/// the swap boot's small memory if any row pages to disk, else the default.
+fn subset_boot(rows: &[String]) -> BenchBoot {
+    let swap = rows
+        .iter()
+        .any(|r| r.starts_with("swap/") || r.starts_with("disk/"));
+    let base = BOOTS[usize::from(swap)];
+    let mut argv = vec!["bench"];
+    // Leaked: one small list per xtask run.
+    argv.extend(rows.iter().map(|r| &*Box::leak(r.clone().into_boxed_str())));
+    BenchBoot {
+        label: if swap { "swap" } else { "rows" },
+        argv: Box::leak(argv.into_boxed_slice()),
+        ..base
+    }
+}
+
 /// A parsed BENCH line: its name and the other k=v fields in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Row {
@@ -305,11 +322,13 @@ fn boot(root: &Path, b: &Built, bb: &BenchBoot, icount: bool) -> Result<Vec<Row>
 
 /// Runs the benchmarks; returns the process exit status.
 pub fn main(root: &Path, args: &[String]) -> i32 {
-    if let Some(a) = args.first() {
+    if let Some(a) = args.iter().find(|a| a.starts_with('-')) {
         if a != "-h" && a != "--help" {
             eprintln!("xtask bench: unexpected argument {a}");
         }
-        println!("usage: cargo xtask bench   (boots are listed in xtask/src/bench.rs)");
+        println!("usage: cargo xtask bench [ROW...]");
+        println!("  no ROW: every boot in xtask/src/bench.rs, icount and wall time");
+        println!("  ROW...: only those rows of /bench, one icount boot (no wall time)");
         return if a == "-h" || a == "--help" { 0 } else { 2 };
     }
     let b = match crate::prereq::ensure_prereqs().and_then(|_| builder::build(root, false)) {
@@ -321,7 +340,17 @@ pub fn main(root: &Path, args: &[String]) -> i32 {
     };
     let mut all = Vec::new();
     let mut failed = false;
-    for bb in BOOTS {
+    if !args.is_empty() {
+        let bb = subset_boot(args);
+        match boot(root, &b, &bb, true) {
+            Ok(rows) => all.extend(merge(bb.label, &rows, &[])),
+            Err(e) => {
+                eprintln!("xtask bench: boot {} (icount) failed: {e}", bb.label);
+                failed = true;
+            }
+        }
+    }
+    for bb in BOOTS.iter().filter(|_| args.is_empty()) {
         let counted = boot(root, &b, bb, true);
         let timed = boot(root, &b, bb, false);
         for (what, r) in [("icount", &counted), ("wall time", &timed)] {

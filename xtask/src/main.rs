@@ -37,7 +37,8 @@ usage: cargo xtask <command> [options]
   test [--no-host] [--stress] [--smp N] [--list] [SUITE...]
                           host unit tests, build, in-QEMU suites
                           (--stress: hunt races longer)
-  bench                   instruction counts and wall time of /bench
+  bench [ROW...]          instruction counts and wall time of /bench
+                          (ROW...: only those rows, icount only)
   profile [ROW]           trace every instruction of `bench ROW` (default
                           fault/anon) and show the kernel's cost per trap,
                           by function and instruction class

@@ -217,3 +217,8 @@ pub const VMCTL_RECLAIM: usize = 12;
 /// its start, one 4 KiB request at a time (as swap-in does), and returns
 /// `n`, or -1 without a swap disk. For `bench`'s disk/read row.
 pub const VMCTL_DISKREAD: usize = 13;
+/// Instructions retired while harts waited in the idle loop's `wfi`,
+/// summed over harts, since boot. Under QEMU's `-icount` the instruction
+/// counter runs on while a hart waits (it is virtual time), so `bench`
+/// subtracts this to count work only (docs/performance.md).
+pub const VMCTL_IDLE: usize = 14;

@@ -66,6 +66,14 @@ impl<T> SleepLock<T> {
             g: self.m.lock().unwrap_or_else(|e| e.into_inner()),
         }
     }
+
+    pub fn try_lock(&self) -> Option<SleepLockGuard<'_, T>> {
+        match self.m.try_lock() {
+            Ok(g) => Some(SleepLockGuard { g }),
+            Err(std::sync::TryLockError::Poisoned(e)) => Some(SleepLockGuard { g: e.into_inner() }),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
 }
 
 impl<T> Deref for SleepLockGuard<'_, T> {

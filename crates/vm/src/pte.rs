@@ -144,10 +144,33 @@ pub fn for_each_entry<M: PhysMem>(
     root_pa: usize,
     mut f: impl FnMut(usize, crate::swap::PteState),
 ) {
-    for_each_entry_from(mem, root_pa, 0, |va, s| {
-        f(va, s);
-        true
-    });
+    entries(mem, root_pa, 2, 0, &mut f);
+}
+
+fn entries<M: PhysMem>(
+    mem: &M,
+    table: usize,
+    level: usize,
+    base: usize,
+    f: &mut impl FnMut(usize, crate::swap::PteState),
+) {
+    use crate::swap::PteState;
+    for i in 0..ENTRIES {
+        let pte = mem.read_pte(table, i);
+        // Most entries are empty: teardown walks whole tables.
+        if pte == 0 {
+            continue;
+        }
+        let va = base | (i << (12 + 9 * level));
+        if level == 0 || is_leaf(pte) {
+            match PteState::of(pte) {
+                PteState::Absent => {}
+                s => f(sign_extend(va), s),
+            }
+        } else if pte & V != 0 {
+            entries(mem, pte_pa(pte), level - 1, va, f);
+        }
+    }
 }
 
 /// Like [`for_each_entry`], but only entries at or above `start` (an

@@ -181,4 +181,7 @@ pub enum VmaError {
     /// The set would hold more areas than its limit (see
     /// [`VmaSet::with_limit`]).
     TooMany,
+    /// The kernel had no memory for the edit (the set itself never
+    /// returns this; a kernel's page tables may).
+    NoMemory,
 }

@@ -76,6 +76,10 @@ struct Disk {
     sectors: u64,
     /// Its PLIC interrupt line.
     irq: u32,
+    /// Requesters asleep on the disk (for completion or a free slot):
+    /// completions and finished batches call wakeup, a scan of the
+    /// process table, only if there are any. Counted under the lock.
+    sleepers: u32,
 }
 
 // SAFETY: a Disk is only touched under its SpinLock; the MMIO window and
@@ -125,6 +129,7 @@ pub fn init() {
             token_slot: [0; QSIZE],
             sectors,
             irq,
+            sleepers: 0,
         });
         n += 1;
     }
@@ -307,9 +312,12 @@ pub fn rw_many(dev: usize, reqs: &mut [Req<'_>]) -> Result<(), IoError> {
             g = wait(lock, g, chan_disk(lock));
         }
     }
-    drop(g);
     // Others may be waiting for a free slot.
-    crate::proc::wakeup(chan_disk(lock));
+    let wake = g.as_ref().is_some_and(|d| d.sleepers > 0);
+    drop(g);
+    if wake {
+        crate::proc::wakeup(chan_disk(lock));
+    }
     Ok(())
 }
 
@@ -361,7 +369,14 @@ fn wait<'a>(
     chan: usize,
 ) -> SpinLockGuard<'a, Option<Disk>> {
     if crate::proc::current().is_some() {
-        return crate::proc::sleep(chan, g);
+        if let Some(d) = g.as_mut() {
+            d.sleepers += 1;
+        }
+        let mut g = crate::proc::sleep(chan, g);
+        if let Some(d) = g.as_mut() {
+            d.sleepers -= 1;
+        }
+        return g;
     }
     if let Some(d) = g.as_mut() {
         complete_used(d, lock);
@@ -388,7 +403,9 @@ fn complete_used(d: &mut Disk, lock: &SpinLock<Option<Disk>>) {
         s.state = SlotState::Done(r.is_ok());
     }
     // Every requester sleeps on the disk and looks at its own slots.
-    crate::proc::wakeup(chan_disk(lock));
+    if d.sleepers > 0 {
+        crate::proc::wakeup(chan_disk(lock));
+    }
 }
 
 /// The disk's interrupt on PLIC line `irq`: acknowledge it and complete

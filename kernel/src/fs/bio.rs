@@ -19,8 +19,8 @@ pub const NBUF: usize = 64;
 /// Identity and use count of each buffer, under the cache spinlock.
 #[derive(Clone, Copy)]
 struct Slot {
-    dev: usize,
-    blockno: u32,
+    /// `key(dev, blockno)` of the block it holds, `NO_KEY` if none.
+    key: u64,
     refcnt: u32,
     /// `Cache::clock` when the buffer was last released, for LRU.
     used_at: u64,
@@ -29,18 +29,21 @@ struct Slot {
 struct Cache {
     slots: [Slot; NBUF],
     clock: u64,
+    /// Processes asleep in `bget` for a free buffer: a release wakes them
+    /// only if there are any (a wakeup is a scan of the process table).
+    waiters: u32,
 }
 
 static CACHE: SpinLock<Cache> = SpinLock::new(
     "bcache",
     Cache {
         slots: [Slot {
-            dev: usize::MAX,
-            blockno: 0,
+            key: NO_KEY,
             refcnt: 0,
             used_at: 0,
         }; NBUF],
         clock: 0,
+        waiters: 0,
     },
 );
 
@@ -71,27 +74,39 @@ pub struct Buf {
     guard: Option<SleepLockGuard<'static, Data>>,
 }
 
+/// A slot's identity as one word, so the search compares once a slot.
+fn key(dev: usize, blockno: u32) -> u64 {
+    (dev as u64) << 32 | blockno as u64
+}
+
+const NO_KEY: u64 = u64::MAX;
+
 /// Find or recycle a buffer for (dev, blockno) and lock it.
 fn bget(dev: usize, blockno: u32) -> Buf {
+    let k = key(dev, blockno);
     let mut c = CACHE.lock();
     let idx = loop {
-        if let Some(i) = c
-            .slots
-            .iter()
-            .position(|s| s.dev == dev && s.blockno == blockno)
-        {
+        // One pass finds the block, or else the least recently used free
+        // buffer to recycle (the first of equals).
+        let (mut victim, mut oldest) = (None, u64::MAX);
+        let mut hit = None;
+        for (i, s) in c.slots.iter().enumerate() {
+            if s.key == k {
+                hit = Some(i);
+                break;
+            }
+            if s.refcnt == 0 && s.used_at < oldest {
+                (victim, oldest) = (Some(i), s.used_at);
+            }
+        }
+        if let Some(i) = hit {
             // Cached, whether or not in use (refcnt 0 keeps the identity).
             c.slots[i].refcnt += 1;
             break i;
         }
-        // Not cached: recycle the least recently used free buffer.
-        let victim = (0..NBUF)
-            .filter(|&i| c.slots[i].refcnt == 0)
-            .min_by_key(|&i| c.slots[i].used_at);
         if let Some(i) = victim {
             c.slots[i] = Slot {
-                dev,
-                blockno,
+                key: k,
                 refcnt: 1,
                 used_at: 0,
             };
@@ -100,7 +115,9 @@ fn bget(dev: usize, blockno: u32) -> Buf {
         // Every buffer is in use. Those holding them finish soon (no one
         // holds a buffer while waiting for another's release, and the log
         // pins at most LOGBLOCKS), so wait rather than panic as xv6 does.
+        c.waiters += 1;
         c = proc::sleep(chan(), c);
+        c.waiters -= 1;
     };
     drop(c);
     Buf {
@@ -124,6 +141,88 @@ pub fn bread(dev: usize, blockno: u32) -> Buf {
         g.holds = Some((dev, blockno));
     }
     b
+}
+
+/// Read those of `blocks` (numbers on disk `dev`; 0 = none) that are not
+/// cached into free buffers, all in one batch of disk requests, so the
+/// `bread`s that follow find them: one wait for the disk instead of one a
+/// block. Best effort: a block is left to `bread` when no buffer is free
+/// or a read fails. Never waits for a buffer (it takes only free ones,
+/// whose locks nobody holds), so holding several at once cannot deadlock.
+pub fn prefetch(dev: usize, blocks: &[u32]) {
+    const MAX: usize = 8;
+    let mut bufs: [Option<Buf>; MAX] = [const { None }; MAX];
+    let mut n = 0;
+    for &b in blocks {
+        if n == MAX {
+            break;
+        }
+        if b == 0 {
+            continue;
+        }
+        match bget_free(dev, b) {
+            Some(buf) => {
+                bufs[n] = Some(buf);
+                n += 1;
+            }
+            None => continue,
+        }
+    }
+    if n == 0 {
+        return;
+    }
+    let mut taken = bufs.iter_mut().flatten();
+    let mut reqs: [virtio_blk::Req<'_>; MAX] = core::array::from_fn(|_| match taken.next() {
+        Some(b) => virtio_blk::Req::read_into(
+            b.blockno as u64 * (BSIZE / 512) as u64,
+            &mut b.guard.as_mut().expect("prefetch: unlocked").data[..],
+        ),
+        None => virtio_blk::Req::read_into(0, &mut []),
+    });
+    if virtio_blk::rw_many(dev, &mut reqs[..n]).is_err() {
+        return;
+    }
+    // The requests borrow the buffers; their results are copied out first.
+    let ok: [bool; MAX] = core::array::from_fn(|i| reqs[i].ok);
+    for (b, ok) in bufs.iter_mut().zip(ok).take(n) {
+        if let (Some(b), true) = (b, ok) {
+            let (dev, blockno) = (b.dev, b.blockno);
+            b.guard.as_mut().expect("prefetch: unlocked").holds = Some((dev, blockno));
+        }
+    }
+}
+
+/// `bget` for `prefetch`: a locked buffer for a block that is not cached,
+/// taken only if a free one is at hand (None if the block is cached or no
+/// buffer is free).
+fn bget_free(dev: usize, blockno: u32) -> Option<Buf> {
+    let k = key(dev, blockno);
+    let mut c = CACHE.lock();
+    let (mut victim, mut oldest) = (None, u64::MAX);
+    for (i, s) in c.slots.iter().enumerate() {
+        if s.key == k {
+            return None;
+        }
+        if s.refcnt == 0 && s.used_at < oldest {
+            (victim, oldest) = (Some(i), s.used_at);
+        }
+    }
+    let i = victim?;
+    // Free (refcnt 0) means unlocked: a buffer is unlocked before its last
+    // reference goes, and a new reference needs the cache lock we hold.
+    let guard = BUFS[i].try_lock()?;
+    c.slots[i] = Slot {
+        key: k,
+        refcnt: 1,
+        used_at: 0,
+    };
+    drop(c);
+    Some(Buf {
+        idx: i,
+        dev,
+        blockno,
+        guard: Some(guard),
+    })
 }
 
 impl Buf {
@@ -185,7 +284,9 @@ fn release(c: &mut Cache, idx: usize) {
     if s.refcnt == 0 {
         c.clock += 1;
         c.slots[idx].used_at = c.clock;
-        proc::wakeup(chan());
+        if c.waiters > 0 {
+            proc::wakeup(chan());
+        }
     }
 }
 

@@ -12,18 +12,24 @@ use super::FsError;
 use abi::fs::{NDIRECT, NINDIRECT};
 
 impl InodeGuard<'_> {
-    /// Disk block holding the file's block `bn`, or 0 if there is none.
-    /// Never allocates (reads need no transaction).
-    pub(super) fn bmap(&self, bn: usize) -> u32 {
-        if bn < NDIRECT {
-            return self.d.addrs[bn];
-        }
-        let bn = bn - NDIRECT;
+    /// Disk blocks holding the file's blocks `bn..bn + out.len()`, into
+    /// `out` (0: none). Never allocates (reads need no transaction). Reads
+    /// the indirect block at most once: a sequential read would otherwise
+    /// look it up again for every block.
+    pub(super) fn bmap_run(&self, bn: usize, out: &mut [u32]) {
         let ind = self.d.addrs[NDIRECT];
-        if bn >= NINDIRECT || ind == 0 {
-            return 0;
+        let buf = (bn + out.len() > NDIRECT && ind != 0).then(|| bio::bread(self.dev(), ind));
+        for (k, o) in out.iter_mut().enumerate() {
+            let b = bn + k;
+            *o = if b < NDIRECT {
+                self.d.addrs[b]
+            } else {
+                match &buf {
+                    Some(buf) if b - NDIRECT < NINDIRECT => buf.read_pod(4 * (b - NDIRECT)),
+                    _ => 0,
+                }
+            };
         }
-        bio::bread(self.dev(), ind).read_pod(4 * bn)
     }
 
     /// Disk block holding the file's block `bn`, allocating it (and the

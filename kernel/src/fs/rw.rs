@@ -21,7 +21,7 @@ use alloc::vec;
 const MAX_OP_BYTES: usize = ((MAXOPBLOCKS - 1 - 1 - 2) / 2) * BSIZE;
 
 /// Bytes read per inode-lock hold when reading into user memory.
-const READ_CHUNK: usize = 4096;
+const READ_CHUNK: usize = 8192;
 
 impl InodeGuard<'_> {
     /// Read from byte `off` into `dst`; returns the bytes read, fewer than
@@ -32,13 +32,25 @@ impl InodeGuard<'_> {
             return 0;
         }
         let n = dst.len().min(size - off);
+        // Block numbers a window at a time (one indirect-block read each).
+        const WINDOW: usize = 16;
+        let mut window = [0u32; WINDOW];
+        let (mut first, mut filled) = (usize::MAX, 0);
         let mut tot = 0;
         while tot < n {
             let pos = off + tot;
             let boff = pos % BSIZE;
             let m = (n - tot).min(BSIZE - boff);
             let out = &mut dst[tot..tot + m];
-            match self.bmap(pos / BSIZE) {
+            let bn = pos / BSIZE;
+            if !(first..first.saturating_add(filled)).contains(&bn) {
+                first = bn;
+                filled = (n - tot + boff).div_ceil(BSIZE).min(WINDOW);
+                self.bmap_run(first, &mut window[..filled]);
+                // Blocks not cached are read in one batch, not one by one.
+                bio::prefetch(self.dev(), &window[..filled]);
+            }
+            match window[bn - first] {
                 // A hole: mkfs and writei never make one, but read zeros
                 // rather than trust a damaged inode.
                 0 => out.fill(0),

@@ -7,7 +7,7 @@ use super::frame;
 use super::pagetable::{NoMemory, PageTable};
 use crate::arch::riscv::asm::trampoline;
 use crate::arch::riscv::csr;
-use crate::arch::riscv::pte::{Pte, R, U, W, X};
+use crate::arch::riscv::pte::{Pte, R, U, V, W, X};
 use abi::layout::{MMAP_BASE, TRAMPOLINE, TRAPFRAME};
 use vm::swap::PteState;
 use vm::{Perm, VmaError, VmaFlags};
@@ -47,16 +47,24 @@ impl AddressSpace {
     /// owner, each swapped page its slot.
     pub fn release_pages(&mut self, start: usize, end: usize) {
         let mut n = 0;
+        let counts = frame::counts();
         self.pt.for_each_slot(start, end, |va, slot| {
-            match PteState::of(slot.0) {
-                PteState::Absent => {}
-                PteState::Present(_) => {
-                    frame::put(PhysAddr(slot.pa()));
-                    n += 1;
-                }
-                PteState::Swapped(s) => super::swap::release(s),
-                PteState::Corrupt(p) => {
-                    crate::println!("release_pages: corrupt PTE {p:#x} at {va:#x} dropped")
+            let pte = slot.0;
+            if pte == 0 {
+                return;
+            }
+            // Present pages, the common case (exit after fork visits every
+            // one): one atomic subtract, no further lookups.
+            if pte & V != 0 {
+                counts.put_last(vm::pte::pte_pa(pte));
+                n += 1;
+            } else {
+                match PteState::of(pte) {
+                    PteState::Swapped(s) => super::swap::release(s),
+                    PteState::Corrupt(p) => {
+                        crate::println!("release_pages: corrupt PTE {p:#x} at {va:#x} dropped")
+                    }
+                    PteState::Absent | PteState::Present(_) => {}
                 }
             }
             *slot = Pte(0);
@@ -72,6 +80,11 @@ impl AddressSpace {
     /// Remove [start, end) from the areas and the page table. Fails,
     /// changing nothing, if splitting would leave too many areas.
     pub fn unmap(&mut self, start: usize, end: usize) -> Result<(), VmaError> {
+        // Page tables shared by fork get a private copy first, while
+        // failing still changes nothing.
+        self.pt
+            .unshare_range(start, end)
+            .map_err(|_| VmaError::NoMemory)?;
         let (start, end) = self.vmas.split_for_remove(start, end)?;
         // reslimit hook: limits on the range end before its pages go.
         self.limits.forget(start, end);
@@ -179,7 +192,10 @@ impl AddressSpace {
 impl Drop for AddressSpace {
     fn drop(&mut self) {
         // Allocates nothing: a process with the most areas must be able to
-        // exit when the kernel heap is full.
+        // exit when the kernel heap is full. Page tables shared with a
+        // parent or child just lose us as an owner (their pages stay with
+        // the others): a COW child's exit visits no page.
+        self.pt.detach_shared();
         while let Some(vma) = self.vmas.take_first_in(0, usize::MAX) {
             self.discard(&vma);
         }

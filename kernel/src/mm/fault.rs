@@ -75,7 +75,19 @@ fn decide(asp: &mut AddressSpace, va: usize, access: Access) -> Result<(), Refus
         flags: v.flags,
         file: matches!(v.backing, Backing::File { .. }),
     });
-    let state = page_state(&asp.pt, page);
+    // One walk: the slot, if its table exists, serves both for the state
+    // and for mapping a new page (anon) without walking again.
+    let leaf = asp.pt.leaf_table(page, false).map(|(t, i)| {
+        // SAFETY: `i` < 512 indexes the level-0 table `t` of our page
+        // table (leaf_table's promise).
+        unsafe { t.add(i) }
+    });
+    let state = match leaf {
+        // SAFETY: as above; we hold the address space, so no one else
+        // writes the table, and a table lives as long as its page table.
+        Some(p) => PteState::of(unsafe { *p }.0),
+        None => PteState::Absent,
+    };
     let (zero, sole) = match state {
         // Only a user page of an area has a frame to ask about: outside
         // areas sit the trampoline (kernel text) and the trapframe.
@@ -132,7 +144,7 @@ fn decide(asp: &mut AddressSpace, va: usize, access: Access) -> Result<(), Refus
             Ok(())
         }
         Action::StackGrow => map_new_zeroed(&mut asp.pt, page, perm, kind::STACK_GROWTH),
-        Action::MapZero | Action::ZeroFill => anon(&mut asp.pt, page, perm, access),
+        Action::MapZero | Action::ZeroFill => anon(&mut asp.pt, leaf, page, perm, access),
         Action::FileRead => {
             let vma = vma.clone();
             file_page(&mut asp.pt, &vma, page, access)
@@ -144,6 +156,7 @@ fn decide(asp: &mut AddressSpace, va: usize, access: Access) -> Result<(), Refus
 /// the frame stays in the swap cache and this private mapping is
 /// copy-on-write; if this was the last, the page is ours and writable.
 /// Either way it is dirty: its bytes are in no file.
+#[inline(never)]
 fn swap_in(
     pt: &mut PageTable,
     page: usize,
@@ -168,6 +181,28 @@ fn swap_in(
     Ok(())
 }
 
+/// `map` into the empty slot `leaf` for `page` if the fault already found
+/// it (no second walk), else through the page table.
+fn map_at(
+    pt: &mut PageTable,
+    leaf: Option<*mut Pte>,
+    page: usize,
+    pa: PhysAddr,
+    flags: u64,
+) -> Result<(), Refusal> {
+    let Some(p) = leaf else {
+        return userpte::map(pt, page, pa, flags);
+    };
+    // SAFETY: `p` is `page`'s slot in a table of `pt`, which we hold
+    // exclusively (`decide`'s walk; tables are freed only with the page
+    // table itself).
+    let slot = unsafe { &mut *p };
+    assert!(!slot.is_valid(), "map: {page:#x} already mapped");
+    *slot = Pte::new(pa.0, flags | crate::arch::riscv::pte::V);
+    csr::sfence_vma(page);
+    Ok(())
+}
+
 fn map_new_zeroed(pt: &mut PageTable, page: usize, perm: Perm, what: usize) -> Result<(), Refusal> {
     let pa = frame::alloc_zeroed().ok_or(Refusal::OutOfMemory)?;
     userpte::map(pt, page, pa, userpte::flags_for(perm) | A | D)?;
@@ -176,19 +211,30 @@ fn map_new_zeroed(pt: &mut PageTable, page: usize, perm: Perm, what: usize) -> R
 }
 
 /// A never-touched anonymous page: reads share the zero frame (read-only,
-/// so the first write faults again and gets its own frame).
-fn anon(pt: &mut PageTable, page: usize, perm: Perm, access: Access) -> Result<(), Refusal> {
+/// so the first write faults again and gets its own frame). `leaf`: its
+/// empty slot, if the caller found it.
+fn anon(
+    pt: &mut PageTable,
+    leaf: Option<*mut Pte>,
+    page: usize,
+    perm: Perm,
+    access: Access,
+) -> Result<(), Refusal> {
     if access == Access::Write {
-        return map_new_zeroed(pt, page, perm, kind::ZERO_FILLED);
+        let pa = frame::alloc_zeroed().ok_or(Refusal::OutOfMemory)?;
+        map_at(pt, leaf, page, pa, userpte::flags_for(perm) | A | D)?;
+        count_fault(kind::ZERO_FILLED);
+        return Ok(());
     }
     let flags = userpte::flags_for(perm) & !W | A;
-    userpte::map(pt, page, frame::zero_frame(), flags)?;
+    map_at(pt, leaf, page, frame::zero_frame(), flags)?;
     count_fault(kind::ZERO_MAPPED);
     Ok(())
 }
 
 /// Store to a copy-on-write page: the last owner takes the frame over,
 /// anyone else copies it.
+#[inline(never)]
 fn cow(pt: &mut PageTable, page: usize, pte: Pte) -> Result<(), Refusal> {
     let old = PhysAddr(pte.pa());
     if frame::refs(old) == 1 {
@@ -213,6 +259,7 @@ fn cow(pt: &mut PageTable, page: usize, pte: Pte) -> Result<(), Refusal> {
 /// A page of a file-backed area. Shared areas map the file's one cached
 /// frame; private ones get their own copy. Past the file's bytes (bss, the
 /// tail of the last page) a page is zero.
+#[inline(never)]
 fn file_page(pt: &mut PageTable, vma: &Vma, page: usize, access: Access) -> Result<(), Refusal> {
     let Backing::File {
         inode,
@@ -229,7 +276,7 @@ fn file_page(pt: &mut PageTable, vma: &Vma, page: usize, access: Access) -> Resu
     let in_file = inode.size().saturating_sub(file_off).min(avail);
     let shared = vma.flags.contains(VmaFlags::SHARED);
     if in_file == 0 && !shared {
-        return anon(pt, page, vma.perm, access);
+        return anon(pt, None, page, vma.perm, access);
     }
     let index = file_off / PAGE_SIZE;
     // Only a page-aligned piece of the file is a page of the cache; an ELF

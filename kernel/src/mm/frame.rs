@@ -179,3 +179,86 @@ pub fn free_count() -> usize {
 pub fn total() -> usize {
     NFRAMES.load(Ordering::Relaxed)
 }
+
+/// The frame table's geometry, read once, for loops that change the
+/// reference counts of many frames (fork, teardown): `get`/`put_last`
+/// without reloading it and without the zero-frame and bounds checks'
+/// repeated loads. A copy is only valid after `init` (it is never changed
+/// afterwards).
+#[derive(Clone, Copy)]
+pub struct Counts {
+    base: usize,
+    nframes: usize,
+    meta: *const FrameMeta,
+    zero: usize,
+}
+
+/// The geometry for [`Counts`].
+pub fn counts() -> Counts {
+    Counts {
+        base: BASE.load(Ordering::Relaxed),
+        nframes: NFRAMES.load(Ordering::Relaxed),
+        meta: META.load(Ordering::Relaxed) as *const FrameMeta,
+        zero: ZERO.load(Ordering::Relaxed),
+    }
+}
+
+impl Counts {
+    #[inline(always)]
+    fn refs(&self, pa: usize) -> &AtomicU32 {
+        let i = pa.wrapping_sub(self.base) / PAGE_SIZE;
+        assert!(i < self.nframes, "frame {pa:#x} not managed");
+        // SAFETY: i is in bounds of the table initialised in `init`.
+        unsafe { &(*self.meta.add(i)).refs }
+    }
+
+    /// `get`: one more owner of the frame at `pa` (not counted for the
+    /// zero frame). Relaxed, as for any new reference made from an
+    /// existing one: the caller's own reference keeps the frame alive.
+    #[inline(always)]
+    pub fn get(&self, pa: usize) {
+        if pa != self.zero {
+            self.refs(pa).fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// `put_last`: one owner fewer; the last one frees the frame.
+    #[inline(always)]
+    pub fn put_last(&self, pa: usize) -> bool {
+        if pa == self.zero {
+            return false;
+        }
+        let old = self.refs(pa).fetch_sub(1, Ordering::AcqRel);
+        assert!(old > 0, "put of free frame {pa:#x}");
+        if old == 1 {
+            release(PhysAddr(pa));
+        }
+        old == 1
+    }
+}
+
+/// Whether the frame at `pa` (a page-table page) has more than one owner:
+/// a level-0 table shared by fork (`mm::pagetable`).
+#[inline]
+pub fn is_shared(pa: PhysAddr) -> bool {
+    meta(pa).refs.load(Ordering::Acquire) > 1
+}
+
+/// Drop one owner of a shared page-table page unless it is the last: true
+/// if it lost us (others still own it), false if we are its only owner (it
+/// stays ours). A compare-exchange, so of owners letting go at once on
+/// several harts exactly one finds itself the last and tears it down.
+pub fn drop_shared(pa: PhysAddr) -> bool {
+    let refs = &meta(pa).refs;
+    let mut n = refs.load(Ordering::Acquire);
+    loop {
+        assert!(n > 0, "drop_shared of free frame {:#x}", pa.0);
+        if n == 1 {
+            return false;
+        }
+        match refs.compare_exchange_weak(n, n - 1, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => return true,
+            Err(now) => n = now,
+        }
+    }
+}

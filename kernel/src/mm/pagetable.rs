@@ -1,6 +1,15 @@
 //! Sv39 page tables. Walking is `vm::pte` (host-tested over a memory
 //! trait); here it runs over real memory, which the kernel maps at its
 //! physical address.
+//!
+//! Copy-on-write fork shares level-0 tables (see `mm::fork`): the child's
+//! level-1 entry points at the parent's table and the table's frame counts
+//! one more owner. A shared table is never written: every way to change
+//! a leaf (`slot`, `leaf_table`, `for_each_slot`, `map`, `unmap`) first
+//! gives this page table its own copy (`unshare`), so the other sharers
+//! keep theirs. Reads (`get`, the `for_each_*` walks over `&self`) look
+//! through shared tables as they are. The frames a shared table maps count
+//! one owner for the table, not one per sharer.
 use super::addr::{PhysAddr, VirtAddr, PAGE_SIZE};
 use super::frame;
 use crate::arch::riscv::pte::Pte;
@@ -43,8 +52,9 @@ impl PageTable {
     }
 
     /// The leaf slot for `va`, allocating intermediate tables if `alloc`.
+    /// None also if its table is shared and there is no frame to copy it.
     pub fn slot(&mut self, va: VirtAddr, alloc: bool) -> Option<&mut Pte> {
-        let (table, idx) = vm::pte::walk(&mut Identity, self.root.0, va.0, alloc)?;
+        let (table, idx) = self.walk_own(va.0, alloc)?;
         // SAFETY: (table, idx) is a slot of a table this page table owns; the
         // borrow of self keeps it alive and unshared.
         Some(unsafe { &mut *(table as *mut Pte).add(idx) })
@@ -91,9 +101,160 @@ impl PageTable {
 
     /// The level-0 table covering `va` and `va`'s index in it, if the
     /// table exists (or, with `alloc`, could be made).
+    /// A shared table is copied first (None if there is no frame for it).
     pub fn leaf_table(&mut self, va: usize, alloc: bool) -> Option<(*mut Pte, usize)> {
-        let (table, idx) = vm::pte::walk(&mut Identity, self.root.0, va, alloc)?;
+        let (table, idx) = self.walk_own(va, alloc)?;
         Some((table as *mut Pte, idx))
+    }
+
+    /// `vm::pte::walk`, but the level-0 table found is this page table's
+    /// own: a shared one is copied first. Inline: it is on the fault path.
+    #[inline(always)]
+    fn walk_own(&mut self, va: usize, alloc: bool) -> Option<(usize, usize)> {
+        let (table, idx) = vm::pte::walk(&mut Identity, self.root.0, va, alloc)?;
+        if !frame::is_shared(PhysAddr(table)) {
+            return Some((table, idx));
+        }
+        self.walk_unshared(va)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn walk_unshared(&mut self, va: usize) -> Option<(usize, usize)> {
+        self.unshare(va).ok()?;
+        vm::pte::walk(&mut Identity, self.root.0, va, false)
+    }
+
+    /// The level-1 entry that points at the level-0 table covering `va`,
+    /// if the level-1 table exists.
+    fn l1_entry(&self, va: usize) -> Option<*mut u64> {
+        if va >= vm::pte::MAXVA {
+            return None;
+        }
+        let e2 = Identity.read_pte(self.root.0, vm::pte::va_index(va, 2));
+        if e2 & vm::pte::V == 0 || vm::pte::is_leaf(e2) {
+            return None;
+        }
+        let l1 = vm::pte::pte_pa(e2) as *mut u64;
+        // SAFETY: a level-1 table of ours; the index is < 512.
+        Some(unsafe { l1.add(vm::pte::va_index(va, 1)) })
+    }
+
+    /// The level-0 table covering `va`, without copying a shared one: for
+    /// fork, which shares it, and for reads.
+    pub fn leaf_table_shared(&self, va: usize) -> Option<(*mut Pte, usize)> {
+        // SAFETY: l1_entry's slot is in a table of ours.
+        let e1 = unsafe { *self.l1_entry(va)? };
+        (e1 & vm::pte::V != 0 && !vm::pte::is_leaf(e1))
+            .then(|| (vm::pte::pte_pa(e1) as *mut Pte, vm::pte::va_index(va, 0)))
+    }
+
+    /// Make the 2 MiB region of `va` in `self` map `parent`'s level-0
+    /// table `table` (fork: the table gains an owner). The region must
+    /// have no table in `self` yet, or this one already.
+    pub fn share_leaf(&mut self, va: usize, table: *mut Pte) -> Result<(), NoMemory> {
+        if self.leaf_table_shared(va).map(|(t, _)| t) == Some(table) {
+            return Ok(());
+        }
+        // Make the level-1 table exist (walk allocates down to level 0;
+        // the level-0 slot it would need is what we fill in instead).
+        let e1p = match self.l1_entry(va) {
+            Some(p) => p,
+            None => {
+                let l1 = frame::alloc_zeroed().ok_or(NoMemory)?;
+                Identity.write_pte(
+                    self.root.0,
+                    vm::pte::va_index(va, 2),
+                    vm::pte::pa_to_pte(l1.0, vm::pte::V),
+                );
+                self.l1_entry(va).ok_or(NoMemory)?
+            }
+        };
+        // SAFETY: a slot of our level-1 table.
+        let e1 = unsafe { &mut *e1p };
+        assert!(*e1 & vm::pte::V == 0, "share_leaf: {va:#x} has a table");
+        frame::get(PhysAddr(table as usize));
+        *e1 = vm::pte::pa_to_pte(table as usize, vm::pte::V);
+        Ok(())
+    }
+
+    /// Give this page table its own copy of the shared level-0 table
+    /// covering `va`: the copy takes a reference to every frame and swap
+    /// slot it maps, then the shared table loses us as an owner. If the
+    /// other owners let go meanwhile (another hart), the table is ours
+    /// alone and the copy is undone instead.
+    fn unshare(&mut self, va: usize) -> Result<(), NoMemory> {
+        let Some(e1p) = self.l1_entry(va) else {
+            return Ok(());
+        };
+        // SAFETY: a slot of our level-1 table.
+        let e1 = unsafe { &mut *e1p };
+        let old = vm::pte::pte_pa(*e1);
+        let new = frame::alloc().ok_or(NoMemory)?;
+        let counts = frame::counts();
+        let (src, dst) = (old as *const u64, new.0 as *mut u64);
+        for i in 0..vm::pte::ENTRIES {
+            // SAFETY: both are level-0 tables, 512 entries; the shared one
+            // is only read (no one writes a shared table).
+            let pte = unsafe { src.add(i).read_volatile() };
+            let ok = share_entry(&counts, pte);
+            // SAFETY: as above; the new table is ours.
+            unsafe { dst.add(i).write(if ok { pte } else { 0 }) };
+            if !ok {
+                release_entries(&counts, dst, i);
+                frame::put(new);
+                return Err(NoMemory);
+            }
+        }
+        if frame::drop_shared(PhysAddr(old)) {
+            *e1 = vm::pte::pa_to_pte(new.0, vm::pte::V);
+            // A level-1 entry changed: flush every cached translation
+            // (only this hart runs this single-threaded process).
+            crate::arch::riscv::csr::sfence_vma_all();
+        } else {
+            release_entries(&counts, dst, vm::pte::ENTRIES);
+            frame::put(new);
+        }
+        Ok(())
+    }
+
+    /// Before tearing down: stop sharing every shared level-0 table (it
+    /// loses us as an owner; its pages stay with the others). Allocates
+    /// nothing, so exit always works.
+    pub fn detach_shared(&mut self) {
+        for i2 in 0..vm::pte::ENTRIES {
+            let e2 = Identity.read_pte(self.root.0, i2);
+            if e2 & vm::pte::V == 0 || vm::pte::is_leaf(e2) {
+                continue;
+            }
+            let l1 = vm::pte::pte_pa(e2);
+            for i1 in 0..vm::pte::ENTRIES {
+                let e1 = Identity.read_pte(l1, i1);
+                if e1 & vm::pte::V == 0 || vm::pte::is_leaf(e1) {
+                    continue;
+                }
+                let t = PhysAddr(vm::pte::pte_pa(e1));
+                if frame::is_shared(t) && frame::drop_shared(t) {
+                    Identity.write_pte(l1, i1, 0);
+                }
+            }
+        }
+    }
+
+    /// Give every level-0 table in [start, end) that is shared a private
+    /// copy, so that changing its leaves cannot fail part way (munmap,
+    /// mprotect).
+    pub fn unshare_range(&mut self, start: usize, end: usize) -> Result<(), NoMemory> {
+        let mut va = start;
+        while va < end {
+            if let Some((t, _)) = self.leaf_table_shared(va) {
+                if frame::is_shared(PhysAddr(t as usize)) {
+                    self.unshare(va)?;
+                }
+            }
+            va = ((va >> 21) + 1) << 21;
+        }
+        Ok(())
     }
 
     /// Call `f(va, slot)` for every leaf slot of [start, end) whose table
@@ -133,6 +294,33 @@ impl PageTable {
     /// ascending.
     pub fn for_each_entry(&self, f: impl FnMut(usize, vm::swap::PteState)) {
         vm::pte::for_each_entry(&Identity, self.root.0, f)
+    }
+}
+
+/// Take the reference a copy of a shared table's entry `pte` needs: its
+/// frame gains an owner, its swap slot a holder. False if the slot cannot
+/// take another (nothing was taken).
+fn share_entry(counts: &frame::Counts, pte: u64) -> bool {
+    if pte & vm::pte::V != 0 {
+        counts.get(vm::pte::pte_pa(pte));
+        return true;
+    }
+    match vm::swap::PteState::of(pte) {
+        vm::swap::PteState::Swapped(slot) => super::swap::dup(slot),
+        _ => true,
+    }
+}
+
+/// Undo `share_entry` for the first `n` entries of `table`.
+fn release_entries(counts: &frame::Counts, table: *mut u64, n: usize) {
+    for i in 0..n {
+        // SAFETY: `table` is a level-0 table of ours, i < 512.
+        let pte = unsafe { table.add(i).read() };
+        if pte & vm::pte::V != 0 {
+            counts.put_last(vm::pte::pte_pa(pte));
+        } else if let vm::swap::PteState::Swapped(slot) = vm::swap::PteState::of(pte) {
+            super::swap::release(slot);
+        }
     }
 }
 

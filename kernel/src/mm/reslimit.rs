@@ -251,7 +251,20 @@ impl AccessBits for Hw<'_> {
 /// Fault hook: run `resolve` for a fault at `va`. If `va` is in a limited
 /// region and its page is absent, first make room (evict one page when the
 /// region is full), and afterwards give the new page a slot.
+#[inline(always)]
 pub fn around_fault<R>(
+    asp: &mut AddressSpace,
+    va: usize,
+    resolve: impl FnOnce(&mut AddressSpace) -> Result<(), R>,
+) -> Result<(), R> {
+    // Most spaces have no limited region: the fault path pays one test.
+    if asp.limits.regions.is_empty() {
+        return resolve(asp);
+    }
+    around_limited_fault(asp, va, resolve)
+}
+
+fn around_limited_fault<R>(
     asp: &mut AddressSpace,
     va: usize,
     resolve: impl FnOnce(&mut AddressSpace) -> Result<(), R>,

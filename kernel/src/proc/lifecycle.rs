@@ -55,7 +55,7 @@ pub fn userinit() {
     let (p, mut g) = alloc_proc().expect("userinit: no process slot");
     p.set_name(b"init");
     INIT.store(index_of(p), Ordering::Relaxed);
-    g.state = State::Runnable;
+    p.make_runnable(&mut g);
 }
 
 /// Kernel threads: slots whose context starts in `kthread_start` and runs
@@ -71,7 +71,7 @@ pub fn spawn_kernel_thread(name: &[u8], f: fn() -> !) {
     p.set_name(name);
     d.context.ra = kthread_start as *const () as usize;
     KTHREAD_FN[index_of(p)].store(f as usize, Ordering::Release);
-    g.state = State::Runnable;
+    p.make_runnable(&mut g);
 }
 
 /// Whether `p` is a kernel thread.
@@ -172,7 +172,7 @@ pub fn fork() -> isize {
         *parent_of(np, &w) = Some(index_of(p));
         np.pid()
     };
-    np.lock.lock().state = State::Runnable;
+    np.make_runnable(&mut np.lock.lock());
     pid as isize
 }
 
@@ -263,7 +263,7 @@ pub fn kill(pid: i32) -> isize {
         if p.pid() == pid && g.state != State::Unused {
             p.killed.store(true, Ordering::Release);
             if g.state == State::Sleeping {
-                g.state = State::Runnable;
+                p.make_runnable(&mut g);
             }
             return 0;
         }

@@ -13,7 +13,7 @@ pub use exec::exec;
 pub use lifecycle::{
     exit, fork, is_init, is_user, kill, procdump, spawn_kernel_thread, userinit, wait, with_procs,
 };
-pub use sched::{scheduler, sleep, wakeup, yield_cpu};
+pub use sched::{idle_instret, scheduler, sleep, wakeup, yield_cpu};
 
 use crate::arch::riscv::{cpu, csr};
 use crate::fs::{File, Inode};
@@ -23,7 +23,7 @@ use crate::sync::{SleepLock, SpinLock, SpinLockGuard};
 use abi::limits::{NOFILE, NPROC};
 use alloc::sync::Arc;
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 
 /// Callee-saved registers for `swtch`.
 #[repr(C)]
@@ -113,6 +113,16 @@ pub struct Proc {
     killed: AtomicBool,
     /// Read by anyone (procdump, procs, kill messages), written by exec.
     name: NameCell,
+    /// Hints that let the scheduler and `wakeup` pass over a slot without
+    /// taking its lock (64 lock round trips a scan cost thousands of
+    /// instructions on every disk wait). Each is written under `lock`
+    /// together with the field it mirrors, and a hit is checked again
+    /// under the lock, so a stale hint costs a lock, never a wrong
+    /// decision. `runnable`: set wherever `state` becomes Runnable (only
+    /// through `make_runnable`), cleared by the scheduler when it runs the
+    /// process. `sleep_chan`: see `sched::sleep` and `sched::wakeup`.
+    runnable: AtomicBool,
+    sleep_chan: AtomicUsize,
     parent: UnsafeCell<Option<usize>>,
     data: UnsafeCell<Private>,
     pub aspace: SleepLock<Option<AddressSpace>>,
@@ -135,6 +145,8 @@ impl Proc {
             pid: AtomicI32::new(0),
             killed: AtomicBool::new(false),
             name: NameCell::new(),
+            runnable: AtomicBool::new(false),
+            sleep_chan: AtomicUsize::new(0),
             parent: UnsafeCell::new(None),
             data: UnsafeCell::new(Private {
                 trapframe: PhysAddr(0),
@@ -180,6 +192,14 @@ impl Proc {
     /// Set the name: up to 15 bytes of `name` are kept.
     pub fn set_name(&self, name: &[u8]) {
         self.name.set(name)
+    }
+
+    /// Make the process runnable; the caller holds `lock` (`g` is what it
+    /// guards). The only way `state` becomes Runnable, so the scheduler's
+    /// hint is never missing.
+    fn make_runnable(&self, g: &mut Shared) {
+        g.state = State::Runnable;
+        self.runnable.store(true, Ordering::Release);
     }
 
     pub fn pid(&self) -> i32 {

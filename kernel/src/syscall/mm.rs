@@ -152,7 +152,12 @@ pub fn mprotect() -> isize {
                     }
                 )
         });
-        if (refused && perm.contains(Perm::W)) || a.vmas.protect(start, end, perm).is_err() {
+        // Page tables shared by fork are copied first, so the change
+        // below cannot fail half done.
+        if (refused && perm.contains(Perm::W))
+            || a.pt.unshare_range(start, end).is_err()
+            || a.vmas.protect(start, end, perm).is_err()
+        {
             return -1;
         }
         crate::mm::mprotect::reprotect(&mut a.pt, start, end, perm);
@@ -269,6 +274,7 @@ pub fn vmctl() -> isize {
             Ok(()) => 0,
             Err(()) => -1,
         },
+        VMCTL_IDLE => crate::proc::idle_instret() as isize,
         VMCTL_DISKREAD => crate::mm::swap::raw_read(arg(1)).map_or(-1, |n| n as isize),
         VMCTL_RECLAIM => {
             let n = arg(1).min(crate::mm::frame::total());

@@ -119,7 +119,7 @@ pub extern "C" fn usertrap() -> ! {
     let (scause, stval) = (csr::scause(), csr::stval());
     let mut dev = Dev::None;
     if scause == EXC_ECALL_U {
-        if proc::killed() {
+        if proc::is_killed(p) {
             proc::exit(-1);
         }
         // SAFETY: as above.
@@ -128,34 +128,21 @@ pub extern "C" fn usertrap() -> ! {
         crate::syscall::dispatch();
     } else if let Some(access) = fault_access(scause) {
         csr::intr_on();
-        if let Err(why) = proc::with_aspace(|a| fault::handle(a, stval, access)) {
-            crate::println!(
-                "pid {} ({}): {} page fault at {:#x}, pc {:#x}: {}; killed",
-                p.pid(),
-                p.name(),
-                access.name(),
-                stval,
-                // SAFETY: as above.
-                unsafe { p.trapframe() }.epc,
-                why.reason()
-            );
-            proc::set_killed(p);
+        // `p` is us: its address space directly, not through `me()` again.
+        let r = match p.aspace.lock().as_mut() {
+            Some(a) => fault::handle(a, stval, access),
+            None => panic!("usertrap: process without an address space"),
+        };
+        if let Err(why) = r {
+            fault_killed(p, access, stval, why);
         }
     } else {
         dev = devintr(scause);
         if dev == Dev::None {
-            crate::println!(
-                "pid {} ({}): unexpected trap scause {:#x} at pc {:#x}, stval {:#x}; killed",
-                p.pid(),
-                p.name(),
-                scause,
-                csr::sepc(),
-                stval
-            );
-            proc::set_killed(p);
+            unexpected_killed(p, scause, stval);
         }
     }
-    if proc::killed() {
+    if proc::is_killed(p) {
         proc::exit(-1);
     }
     if dev == Dev::Timer {
@@ -164,6 +151,39 @@ pub extern "C" fn usertrap() -> ! {
         proc::yield_cpu();
     }
     usertrapret()
+}
+
+/// A user page fault the kernel refused: say why and kill the process.
+/// Out of line (and cold) so the fault path's frame stays small.
+#[cold]
+#[inline(never)]
+fn fault_killed(p: &proc::Proc, access: Access, stval: usize, why: fault::Refusal) {
+    crate::println!(
+        "pid {} ({}): {} page fault at {:#x}, pc {:#x}: {}; killed",
+        p.pid(),
+        p.name(),
+        access.name(),
+        stval,
+        // SAFETY: usertrap runs in the trapping process's own kernel thread.
+        unsafe { p.trapframe() }.epc,
+        why.reason()
+    );
+    proc::set_killed(p);
+}
+
+/// A trap that is neither a system call, a page fault nor an interrupt.
+#[cold]
+#[inline(never)]
+fn unexpected_killed(p: &proc::Proc, scause: usize, stval: usize) {
+    crate::println!(
+        "pid {} ({}): unexpected trap scause {:#x} at pc {:#x}, stval {:#x}; killed",
+        p.pid(),
+        p.name(),
+        scause,
+        csr::sepc(),
+        stval
+    );
+    proc::set_killed(p);
 }
 
 /// Return to user space through the trampoline's userret.

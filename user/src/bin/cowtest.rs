@@ -36,6 +36,7 @@ fn main(args: &[&str]) -> i32 {
         Test::forked("counters", counters),
         Test::forked("leak", leak),
         Test::forked("eagerreadonly", eager_readonly),
+        Test::forked("sharedtables", shared_tables),
     ];
     run_suite(SUITE, &tests, args.get(1..).unwrap_or(&[]))
 }
@@ -882,4 +883,77 @@ fn eager_readonly() -> Result<(), String> {
         "cow_enabled after restoring"
     );
     Ok(())
+}
+
+/// Copy-on-write fork shares page-table pages (`mm/pagetable.rs`): what
+/// one side changes in a shared 2 MiB region (unmapping part of it,
+/// mprotect, new pages), the other must not see. A child shrinks the heap
+/// and protects part of it while the parent, at the same time, writes
+/// there and reads the pages the child dropped; each sees only its own
+/// changes.
+fn shared_tables() -> Result<(), String> {
+    const N: usize = 1024; // 4 MiB: at least two shared tables
+    let base = page_up(grow(N + 1, 2)?);
+    for i in 0..N {
+        wr64(base + i * PG, stamp(0, i));
+    }
+    let [child_rd, parent_wr] = fs::pipe().map_err(|_| String::from("pipe failed"))?;
+    let [parent_rd, child_wr] = fs::pipe().map_err(|_| String::from("pipe failed"))?;
+    let pid = fork()?;
+    if pid == 0 {
+        // Drop the top half (munmap inside shared tables), make a page of
+        // the lower half read-only, write another, then let the parent go.
+        let code = (|| {
+            // SAFETY: the top half of the area is ours to give back.
+            if unsafe { sys::sbrk(-((N / 2 * PG) as isize), 1) } == usize::MAX {
+                return 1;
+            }
+            // SAFETY: a page of our own heap.
+            if unsafe { sys::mprotect(base + PG, PG, 1) } != 0 {
+                return 2;
+            }
+            wr64(base, 77);
+            if write_byte(child_wr, b'x').is_err() || read_byte(child_rd).is_err() {
+                return 3;
+            }
+            // The parent's writes since are not ours.
+            if rd64(base + PG) != stamp(0, 1) || rd64(base + 2 * PG) != stamp(0, 2) {
+                return 4;
+            }
+            if (3..N / 2).any(|i| rd64(base + i * PG) != stamp(0, i)) {
+                return 5;
+            }
+            0
+        })();
+        process::exit(code);
+    }
+    read_byte(parent_rd)?;
+    // The child's unmap, mprotect and write are not ours.
+    wr64(base + PG, 11);
+    wr64(base + 2 * PG, 12);
+    ensure_eq!(
+        rd64(base),
+        stamp(0, 0),
+        "page 0 after the child wrote its copy"
+    );
+    for i in N / 2..N {
+        ensure_eq!(
+            rd64(base + i * PG),
+            stamp(0, i),
+            "page {} the child unmapped",
+            i
+        );
+    }
+    write_byte(parent_wr, b'y')?;
+    ensure_eq!(
+        wait_status(pid)?,
+        0,
+        "child (1 shrink, 2 mprotect, 3 pipe, 4/5 data)"
+    );
+    for (r, w) in [(child_rd, parent_wr), (parent_rd, child_wr)] {
+        let _ = fs::close(r);
+        let _ = fs::close(w);
+    }
+    ensure_eq!(rd64(base + PG), 11, "page 1 after the child exited");
+    shrink(N + 1)
 }

@@ -47,6 +47,36 @@ pub fn read_block(dev: usize, blockno: u32, buf: &mut [u8; BSIZE]) {
     lock(&READS).push(blockno);
 }
 
+/// One request of a batch, as the driver's (`bio::prefetch` reads with it).
+pub struct Req<'a> {
+    sector: u64,
+    buf: &'a mut [u8],
+    pub ok: bool,
+}
+
+impl<'a> Req<'a> {
+    /// Read from the disk into `buf` (the only kind the cache batches).
+    pub fn read_into(sector: u64, buf: &'a mut [u8]) -> Req<'a> {
+        Req {
+            sector,
+            buf,
+            ok: false,
+        }
+    }
+}
+
+/// The driver's batched reads (writes are never batched by the cache): each
+/// request is a whole block here.
+pub fn rw_many(dev: usize, reqs: &mut [Req<'_>]) -> Result<(), ()> {
+    for r in reqs.iter_mut() {
+        let blockno = (r.sector / (BSIZE / 512) as u64) as u32;
+        let buf: &mut [u8; BSIZE] = r.buf.try_into().map_err(|_| ())?;
+        read_block(dev, blockno, buf);
+        r.ok = true;
+    }
+    Ok(())
+}
+
 pub fn write_block(dev: usize, blockno: u32, buf: &[u8; BSIZE]) {
     assert_eq!(dev, FS_DEV, "write to a disk other than the file system's");
     let mut d = lock(&DISK);

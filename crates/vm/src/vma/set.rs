@@ -11,6 +11,7 @@
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{Backing, Perm, Vma, VmaError};
 use crate::{is_page_aligned, page_round_down, page_round_up};
@@ -19,6 +20,10 @@ pub struct VmaSet<B: Backing> {
     map: BTreeMap<usize, Vma<B>>,
     /// Most areas the set may hold.
     limit: usize,
+    /// Start of the area `find` last found: faults come in runs over one
+    /// area, and a lookup by key is cheaper than the range search. Only a
+    /// hint: whatever area (if any) starts there now is checked.
+    last: AtomicUsize,
 }
 
 impl<B: Backing> Default for VmaSet<B> {
@@ -38,6 +43,7 @@ impl<B: Backing> VmaSet<B> {
         VmaSet {
             map: BTreeMap::new(),
             limit,
+            last: AtomicUsize::new(usize::MAX),
         }
     }
 
@@ -48,8 +54,17 @@ impl<B: Backing> VmaSet<B> {
     /// The area containing `addr`: the last one starting at or below it, if
     /// it reaches that far.
     pub fn find(&self, addr: usize) -> Option<&Vma<B>> {
-        let (_, v) = self.map.range(..=addr).next_back()?;
-        v.contains(addr).then_some(v)
+        if let Some(v) = self.map.get(&self.last.load(Ordering::Relaxed)) {
+            if v.contains(addr) {
+                return Some(v);
+            }
+        }
+        let (&start, v) = self.map.range(..=addr).next_back()?;
+        if !v.contains(addr) {
+            return None;
+        }
+        self.last.store(start, Ordering::Relaxed);
+        Some(v)
     }
 
     pub fn find_mut(&mut self, addr: usize) -> Option<&mut Vma<B>> {

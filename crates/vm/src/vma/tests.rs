@@ -161,6 +161,29 @@ fn find_and_overlaps() {
     assert!(!s.overlaps(3 * P, 3 * P), "empty range overlaps nothing");
 }
 
+/// `find` remembers the last area it found; the hint must never outlive
+/// the area: after the area shrinks, goes, or another takes its start,
+/// `find` answers from the set as it is.
+#[test]
+fn find_hint_follows_changes() {
+    let mut s = VmaSet::new();
+    s.insert(anon(2, 8, rw())).unwrap();
+    assert_eq!(s.find(7 * P).unwrap().end, 8 * P);
+    // Shrink the area under the hint: the old top is no longer in it.
+    s.remove_range(5 * P, 8 * P).unwrap();
+    assert!(s.find(6 * P).is_none());
+    assert_eq!(s.find(4 * P).unwrap().end, 5 * P);
+    // Replace it by an area with the same start and other bounds.
+    s.remove_range(2 * P, 5 * P).unwrap();
+    assert!(s.find(3 * P).is_none());
+    s.insert(anon(2, 3, Perm::R)).unwrap();
+    assert_eq!(s.find(2 * P).unwrap().perm, Perm::R);
+    assert!(s.find(4 * P).is_none());
+    s.insert(anon(9, 10, rw())).unwrap();
+    assert_eq!(s.find(9 * P).unwrap().start, 9 * P);
+    assert_eq!(s.find(2 * P).unwrap().start, 2 * P);
+}
+
 #[test]
 fn insert_merges_with_both_neighbours() {
     let mut s = VmaSet::new();

@@ -76,6 +76,15 @@ pub fn sfence_vma(va: usize) {
     unsafe { asm!("sfence.vma {}, zero", in(reg) va) };
 }
 
+/// Instructions retired by this hart (under `-icount`, virtual time).
+#[inline(always)]
+pub fn instret() -> u64 {
+    let v: u64;
+    // SAFETY: reads a counter; no memory effects.
+    unsafe { asm!("rdinstret {}", out(reg) v) };
+    v
+}
+
 #[inline(always)]
 pub fn wfi() {
     // SAFETY: waits for an interrupt; no memory effects.
