@@ -2,7 +2,7 @@
 //! the host: the per-address-space set of areas ([`VmaSet`]), an Sv39
 //! page-table walker over an abstract physical memory ([`pte`]), the
 //! page-fault decision table ([`fault`]), the swapped-PTE encoding
-//! ([`swap`]), the swap-slot allocator ([`slots`]) and what evicting a page
+//! ([`swap`]), the swap-slot allocator ([`slots`]), the reverse map ([`rmap`]) and what evicting a page
 //! of a resident-limited region means ([`evict`]).
 #![no_std]
 #![forbid(unsafe_code)]
@@ -13,6 +13,7 @@ pub mod evict;
 pub mod fault;
 pub mod pte;
 pub mod reclaim;
+pub mod rmap;
 pub mod slots;
 pub mod swap;
 mod vma;
