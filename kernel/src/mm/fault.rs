@@ -144,6 +144,7 @@ fn swap_in(
         f = (f & !W) | COW;
     }
     *pte = Pte::new(pa.0, f | crate::arch::riscv::pte::V);
+    frame::note_user(pa, page); // rmap hook
     csr::sfence_vma(page);
     count_fault(kind::SWAP_IN);
     Ok(())
@@ -175,6 +176,7 @@ fn map(pt: &mut PageTable, page: usize, pa: PhysAddr, flags: u64) -> Result<(), 
         frame::put(pa);
         Refusal::OutOfMemory
     })?;
+    frame::note_user(pa, page); // rmap hook
     csr::sfence_vma(page);
     Ok(())
 }
@@ -225,6 +227,7 @@ fn cow(pt: &mut PageTable, page: usize, pte: Pte) -> Result<(), Refusal> {
         page,
         Pte::new(new.0, pte.without(COW).flags() | W | A | D),
     );
+    frame::note_user(new, page); // rmap hook
     frame::put(old);
     count_fault(kind::COW_COPY);
     Ok(())

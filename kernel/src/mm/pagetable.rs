@@ -19,7 +19,9 @@ impl PhysMem for Identity {
         unsafe { (table_pa as *mut u64).add(index).write_volatile(pte) }
     }
     fn alloc_table(&mut self) -> Option<usize> {
-        frame::alloc_zeroed().map(|p| p.0)
+        let pa = frame::alloc_zeroed()?;
+        frame::set_kind(pa, vm::rmap::FrameKind::PageTable);
+        Some(pa.0)
     }
 }
 
@@ -33,9 +35,9 @@ pub struct PageTable {
 
 impl PageTable {
     pub fn new() -> Result<PageTable, NoMemory> {
-        Ok(PageTable {
-            root: frame::alloc_zeroed().ok_or(NoMemory)?,
-        })
+        let root = frame::alloc_zeroed().ok_or(NoMemory)?;
+        frame::set_kind(root, vm::rmap::FrameKind::PageTable);
+        Ok(PageTable { root })
     }
 
     pub fn root(&self) -> PhysAddr {
