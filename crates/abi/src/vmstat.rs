@@ -86,12 +86,17 @@ pub struct VmStat {
     pub policy_a_clears: u64,
     /// Milliseconds between two timer-driven aging scans (0: off).
     pub scan_ms: u64,
-    pub _reserved: [u64; 4],
+    /// PTEs global reclaim unmapped through the reverse map.
+    pub rmap_unmaps: u64,
+    /// Frames global reclaim evicted from several PTEs at once (copy-on-write
+    /// after fork, shared file pages): each of their PTEs went in one step.
+    pub rmap_shared: u64,
+    pub _reserved: [u64; 2],
 }
 
 /// vmstat's lines for the reclaim and swap counters, in order: name and
 /// field. (The older counters print as before.)
-pub fn reclaim_rows(v: &VmStat) -> [(&'static str, u64); 13] {
+pub fn reclaim_rows(v: &VmStat) -> [(&'static str, u64); 15] {
     [
         ("swap-cache-hits", v.swap_cache_hits),
         ("pages-scanned", v.pages_scanned),
@@ -101,6 +106,8 @@ pub fn reclaim_rows(v: &VmStat) -> [(&'static str, u64); 13] {
         ("direct-reclaims", v.direct_reclaims),
         ("reclaim-wakeups", v.reclaim_wakeups),
         ("oom-kills", v.oom_kills),
+        ("rmap-unmaps", v.rmap_unmaps),
+        ("rmap-shared", v.rmap_shared),
         ("swap-slots-total", v.swap_slots_total),
         ("swap-slots-used", v.swap_slots_used),
         ("wmark-min", v.wmark_min),

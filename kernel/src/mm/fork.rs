@@ -125,7 +125,7 @@ fn copy_range(
                     // page, which nobody writes while the parent forks.
                     unsafe { copy.copy_page_from(pa) };
                     frame::note_user(copy, va + (k - idx) * PAGE_SIZE); // rmap hook
-                    // The copy is writable only if the area is.
+                                                                        // The copy is writable only if the area is.
                     let w = if writable { W } else { 0 };
                     Pte::new(copy.0, pte.without(COW | W).flags() | w)
                 };

@@ -256,8 +256,7 @@ pub fn note_user(pa: PhysAddr, va: usize) {
     }
     let m = meta(pa);
     if m.kind.load(Ordering::Relaxed) != FrameKind::File as u8 {
-        m.index
-            .store((va / PAGE_SIZE) as u32, Ordering::Relaxed);
+        m.index.store((va / PAGE_SIZE) as u32, Ordering::Relaxed);
         m.kind.store(FrameKind::Anon as u8, Ordering::Relaxed);
     }
     queue(pa);

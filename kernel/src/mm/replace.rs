@@ -30,7 +30,7 @@ use crate::arch::riscv::pte::{Pte, A, D};
 use crate::sync::SleepLock;
 use alloc::vec::Vec;
 use core::cell::RefCell;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use vm::reclaim::{evict_how, Allowed, Evict, PageKind};
 use vm::rmap::combine;
 use vm::swap::swap_pte;
@@ -44,6 +44,11 @@ struct Global {
     /// `policy.stats()` when last added to vmstat's counters.
     seen: Stats,
 }
+
+/// vmstat: PTEs unmapped through the reverse map; frames evicted from more
+/// than one PTE at once.
+pub static UNMAPS: AtomicU64 = AtomicU64::new(0);
+pub static SHARED: AtomicU64 = AtomicU64::new(0);
 
 static GLOBAL: SleepLock<Option<Global>> = SleepLock::new("replace", None);
 
@@ -169,7 +174,11 @@ enum Prep {
 /// frame once. None without a global policy (the caller reclaims per
 /// address space instead). `own` is the caller's address space if it holds
 /// its lock.
-pub fn reclaim(own: Option<&mut AddressSpace>, target: usize, mut allowed: Allowed) -> Option<usize> {
+pub fn reclaim(
+    own: Option<&mut AddressSpace>,
+    target: usize,
+    mut allowed: Allowed,
+) -> Option<usize> {
     let mut g = GLOBAL.lock();
     let gl = g.as_mut()?;
     allowed.swap = allowed.swap && swap::has_room();
@@ -333,7 +342,9 @@ fn take(
     }
     let first = maps.len();
     for &(i, va) in found {
-        let Some(pte) = procs.pte(i, va) else { continue };
+        let Some(pte) = procs.pte(i, va) else {
+            continue;
+        };
         let old = *pte;
         *pte = match how {
             Evict::Swap => Pte(swap_pte(slot)),
@@ -420,6 +431,10 @@ fn finish(
                 FILE_DROPPED.fetch_add(1, Ordering::Relaxed);
             }
             Evict::Keep => continue,
+        }
+        UNMAPS.fetch_add(v.count as u64, Ordering::Relaxed);
+        if v.count > 1 {
+            SHARED.fetch_add(1, Ordering::Relaxed);
         }
         let owner = frame::owner(pa);
         let mut gone = false;

@@ -102,18 +102,27 @@ impl<'a> Procs<'a> {
     ) -> Option<Walk> {
         let owner = frame::owner(pa)?;
         let refs = frame::refs(pa);
-        let in_swap_cache = frame::meta(pa).slot.load(core::sync::atomic::Ordering::Relaxed)
+        let in_swap_cache = frame::meta(pa)
+            .slot
+            .load(core::sync::atomic::Ordering::Relaxed)
             != frame::NO_SLOT;
         let expected = expected_ptes(refs, in_swap_cache, matches!(owner, Owner::File { .. }));
         *n = 0;
-        let w = find(self, pa.0, owner, expected, frame::hint(pa), &mut |i, va| {
-            if *n == MAX_MAPS {
-                return false;
-            }
-            out[*n] = (i, va);
-            *n += 1;
-            true
-        });
+        let w = find(
+            self,
+            pa.0,
+            owner,
+            expected,
+            frame::hint(pa),
+            &mut |i, va| {
+                if *n == MAX_MAPS {
+                    return false;
+                }
+                out[*n] = (i, va);
+                *n += 1;
+                true
+            },
+        );
         if let Some(first) = w.first {
             frame::set_hint(pa, first);
         }

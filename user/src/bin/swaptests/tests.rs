@@ -1,15 +1,16 @@
 //! The tests. Sizes are in pages and scale with the RAM the kernel has.
 use crate::pages::{check, fill, ram_pages, region, stat};
 use abi::layout::PAGE_SIZE as PG;
-use abi::vmstat::{VMCTL_RECLAIM, VMCTL_WMARK};
+use abi::vmstat::{PTDUMP_SWAPPED, VMCTL_RECLAIM, VMCTL_WMARK};
 use ulib::prelude::*;
 use ulib::test::Test;
-use ulib::{ensure, fs, process, sys};
+use ulib::{ensure, fs, process, sys, vm};
 
 pub const TESTS: &[Test] = &[
     Test::forked("anon2x", anon2x),
     Test::forked("threeprocs", threeprocs),
     Test::forked("forkswap", forkswap),
+    Test::forked("cowrmap", cowrmap),
     Test::forked("sharedfile", sharedfile),
     Test::forked("execshort", execshort),
     Test::forked("swapfull", swapfull),
@@ -119,6 +120,84 @@ fn forkswap() -> Result<(), String> {
     ensure!(
         s1.swap_cache_hits > s0.swap_cache_hits,
         "no swap-in was served from the swap cache"
+    );
+    Ok(())
+}
+
+/// Pages shared copy-on-write by parent and child go out through the
+/// reverse map: the parent's own demand for more than the free memory
+/// makes global reclaim pick the (older) shared frames, and each goes from
+/// both page tables at once, to one slot (the same slot at the same
+/// address in both; `rmap-shared` counts such frames). Then both read
+/// their pages back, the child writes, and neither sees the other's
+/// writes.
+fn cowrmap() -> Result<(), String> {
+    let n = 64;
+    let base = region(n)?;
+    fill(base, 0, n, 0x61);
+    let s0 = stat()?;
+    let go = fs::pipe().map_err(|e| format!("pipe: {}", e))?;
+    let done = fs::pipe().map_err(|e| format!("pipe: {}", e))?;
+    let child = process::spawn(move || {
+        let _ = fs::close(go[1]);
+        let _ = fs::close(done[0]);
+        let mut b = [0u8; 1];
+        // Asleep in read: our pages are idle and our lock is free.
+        let _ = fs::read(go[0], &mut b);
+        if check(base, 0, n, 0x61).is_err() {
+            return 2;
+        }
+        fill(base, 0, n / 2, 0x62);
+        if check(base, 0, n / 2, 0x62).is_err() || check(base, n / 2, n - n / 2, 0x61).is_err() {
+            return 3;
+        }
+        let _ = fs::write(done[1], b"d");
+        0
+    })
+    .map_err(|e| format!("fork: {}", e))?;
+    let _ = fs::close(go[0]);
+    let _ = fs::close(done[1]);
+    // More than the free memory: reclaim pushes out what is older.
+    let big_n = ram_pages()? + ram_pages()? / 4;
+    let big = region(big_n);
+    if let Ok(b) = big {
+        fill(b, 0, big_n, 0x63);
+    }
+    let mine = vm::ptdump(0);
+    let theirs = vm::ptdump(child);
+    if let Ok(b) = big {
+        // SAFETY: our own mapping, not used any more.
+        let _ = unsafe { ulib::mem::munmap(b, big_n * PG) };
+    }
+    let _ = fs::write(go[1], b"g");
+    let mut b = [0u8; 1];
+    let _ = fs::read(done[0], &mut b);
+    let st = process::wait_for(child).map_err(|e| format!("wait: {}", e))?;
+    let (mine, theirs) = (
+        mine.map_err(|e| format!("ptdump: {}", e))?,
+        theirs.map_err(|e| format!("ptdump: {}", e))?,
+    );
+    big?;
+    let swapped = |rows: &Vec<abi::vmstat::PtEntry>, va: usize| {
+        rows.iter()
+            .find(|r| r.va as usize == va && r.flags == PTDUMP_SWAPPED)
+            .map(|r| r.pa)
+    };
+    let same = (0..n)
+        .map(|k| base + k * PG)
+        .filter(|&va| swapped(&mine, va).is_some() && swapped(&mine, va) == swapped(&theirs, va))
+        .count();
+    let s1 = stat()?;
+    ensure!(st == 0, "child saw wrong pages (status {})", st);
+    check(base, 0, n, 0x61).map_err(|e| format!("parent after child's writes: {}", e))?;
+    ensure!(
+        same > 0,
+        "none of {} shared pages was swapped to one slot in both",
+        n
+    );
+    ensure!(
+        s1.rmap_shared > s0.rmap_shared,
+        "no frame was evicted from several PTEs at once"
     );
     Ok(())
 }
