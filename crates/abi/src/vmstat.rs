@@ -75,12 +75,13 @@ pub struct VmStat {
     pub wmark_min: u64,
     pub wmark_low: u64,
     pub wmark_high: u64,
-    /// The replacement policy new resident-limited regions follow:
-    /// [`POLICY_NAMES`]`[policy - 1]`.
+    /// The replacement policy global reclaim runs and new resident-limited
+    /// regions follow: [`POLICY_NAMES`]`[policy - 1]`.
     pub policy: u64,
-    /// Pages evicted from resident-limited regions, by every policy.
+    /// Victims the replacement policies chose: global reclaim's and the
+    /// resident-limited regions'.
     pub policy_evictions: u64,
-    /// LRU aging scans done over resident-limited regions.
+    /// LRU aging scans done (of the frame table and of regions).
     pub policy_scans: u64,
     /// A bits found set and cleared by scans and clock hands.
     pub policy_a_clears: u64,
