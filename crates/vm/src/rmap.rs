@@ -12,7 +12,8 @@
 //!   index, at `area.start + index * PAGE_SIZE - area.offset`.
 //!
 //! Which address spaces to look in: all of them (the kernel has at most 64
-//! processes), starting with a hint (the last one found mapping the frame).
+//! processes), starting with a hint (the first one found mapping the frame
+//! last time); if that one is busy the walk ends there, incomplete.
 //! The frame's reference count says how many PTEs there are: every PTE
 //! holds one reference, the swap cache and the page cache one each. The
 //! walk stops when it has found them all; if an address space it needed to
@@ -149,6 +150,14 @@ pub fn find<S: Spaces + ?Sized>(
         }
         match s.open(i) {
             Probe::Empty => continue,
+            // A busy hint ends the walk: the frame is almost surely mapped
+            // there, so the walk would end incomplete anyway, and looking
+            // through every other space first is what makes reclaim slow
+            // while the process that owns most memory is faulting.
+            Probe::Busy if Some(i) == hint => {
+                w.busy += 1;
+                return w;
+            }
             Probe::Busy => {
                 w.busy += 1;
                 continue;
@@ -359,6 +368,24 @@ mod tests {
         let (w, _) = run(&mut m, Owner::Anon { vpn: 7 }, 1, None);
         assert!(w.complete);
         assert_eq!(m.opened, vec![0]);
+    }
+
+    #[test]
+    fn a_busy_hint_ends_the_walk() {
+        let mut m = Model::new(vec![
+            Slot::Ready(Space::default()),
+            Slot::Busy(anon_at(0x7000)),
+            Slot::Ready(Space::default()),
+        ]);
+        let (w, got) = run(&mut m, Owner::Anon { vpn: 7 }, 1, Some(1));
+        assert!(!w.complete);
+        assert!(got.is_empty());
+        assert_eq!(m.opened, vec![1]);
+        // Without the hint every space is looked at.
+        let (w, _) = run(&mut m, Owner::Anon { vpn: 7 }, 1, None);
+        assert!(!w.complete);
+        assert_eq!(w.busy, 1);
+        assert_eq!(m.opened, vec![1, 0, 1, 2]);
     }
 
     #[test]

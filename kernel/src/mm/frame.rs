@@ -255,9 +255,14 @@ pub fn note_user(pa: PhysAddr, va: usize) {
         return;
     }
     let m = meta(pa);
-    if m.kind.load(Ordering::Relaxed) != FrameKind::File as u8 {
+    let kind = m.kind.load(Ordering::Relaxed);
+    if kind != FrameKind::File as u8 {
         m.index.store((va / PAGE_SIZE) as u32, Ordering::Relaxed);
-        m.kind.store(FrameKind::Anon as u8, Ordering::Relaxed);
+        if kind != FrameKind::Anon as u8 {
+            // A new life: no hint from the last one.
+            m.object.store(NO_HINT, Ordering::Relaxed);
+            m.kind.store(FrameKind::Anon as u8, Ordering::Relaxed);
+        }
     }
     queue(pa);
 }
