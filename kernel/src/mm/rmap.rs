@@ -37,6 +37,8 @@ pub struct Procs<'a> {
     /// Slots whose lock is kept until `unlock_all`: a PTE there changed and
     /// may have to be put back.
     pinned: u64,
+    /// Slots whose guard is in `guards`.
+    held: u64,
 }
 
 impl<'a> Procs<'a> {
@@ -50,6 +52,7 @@ impl<'a> Procs<'a> {
             own_slot,
             guards: [const { None }; NPROC],
             pinned: 0,
+            held: 0,
         }
     }
 
@@ -75,10 +78,12 @@ impl<'a> Procs<'a> {
 
     /// Let go of the locks taken only to look.
     pub fn unlock_unpinned(&mut self) {
-        for (i, g) in self.guards.iter_mut().enumerate() {
-            if self.pinned & (1 << i) == 0 {
-                *g = None;
-            }
+        let mut drop = self.held & !self.pinned;
+        self.held &= self.pinned;
+        while drop != 0 {
+            let i = drop.trailing_zeros() as usize;
+            drop &= drop - 1;
+            self.guards[i] = None;
         }
     }
 
@@ -158,6 +163,7 @@ impl Spaces for Procs<'_> {
             Some(g) if g.is_none() => Probe::Empty,
             Some(g) => {
                 self.guards[i] = Some(g);
+                self.held |= 1 << i;
                 Probe::Ready
             }
         }

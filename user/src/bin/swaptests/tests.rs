@@ -125,7 +125,7 @@ fn forkswap() -> Result<(), String> {
 }
 
 /// Pages shared copy-on-write by parent and child go out through the
-/// reverse map: the parent's own demand for more than the free memory
+/// reverse map: a third process's demand for more than the free memory
 /// makes global reclaim pick the (older) shared frames, and each goes from
 /// both page tables at once, to one slot (the same slot at the same
 /// address in both; `rmap-shared` counts such frames). Then both read
@@ -133,17 +133,37 @@ fn forkswap() -> Result<(), String> {
 /// writes.
 fn cowrmap() -> Result<(), String> {
     let n = 64;
+    let pipe = || fs::pipe().map_err(|e| format!("pipe: {}", e));
+    // The pressure comes from a process forked before the shared pages
+    // exist (so it shares none of them) and started later. Parent and
+    // child sleep meanwhile: their pages are idle, their locks free.
+    let (go, ready, quit) = (pipe()?, pipe()?, pipe()?);
+    let hog_n = ram_pages()? + ram_pages()? / 4;
+    let hog = process::spawn(move || {
+        let _ = fs::close(go[1]);
+        let _ = fs::close(ready[0]);
+        let _ = fs::close(quit[1]);
+        let mut b = [0u8; 1];
+        let _ = fs::read(go[0], &mut b);
+        let Ok(base) = region(hog_n) else { return 2 };
+        fill(base, 0, hog_n, 3);
+        let _ = fs::write(ready[1], b"r");
+        let _ = fs::read(quit[0], &mut b);
+        0
+    })
+    .map_err(|e| format!("fork: {}", e))?;
+    for fd in [go[0], ready[1], quit[0]] {
+        let _ = fs::close(fd);
+    }
     let base = region(n)?;
     fill(base, 0, n, 0x61);
     let s0 = stat()?;
-    let go = fs::pipe().map_err(|e| format!("pipe: {}", e))?;
-    let done = fs::pipe().map_err(|e| format!("pipe: {}", e))?;
+    let (wake, done) = (pipe()?, pipe()?);
     let child = process::spawn(move || {
-        let _ = fs::close(go[1]);
+        let _ = fs::close(wake[1]);
         let _ = fs::close(done[0]);
         let mut b = [0u8; 1];
-        // Asleep in read: our pages are idle and our lock is free.
-        let _ = fs::read(go[0], &mut b);
+        let _ = fs::read(wake[0], &mut b);
         if check(base, 0, n, 0x61).is_err() {
             return 2;
         }
@@ -155,29 +175,30 @@ fn cowrmap() -> Result<(), String> {
         0
     })
     .map_err(|e| format!("fork: {}", e))?;
-    let _ = fs::close(go[0]);
+    let _ = fs::close(wake[0]);
     let _ = fs::close(done[1]);
-    // More than the free memory: reclaim pushes out what is older.
-    let big_n = ram_pages()? + ram_pages()? / 4;
-    let big = region(big_n);
-    if let Ok(b) = big {
-        fill(b, 0, big_n, 0x63);
-    }
+    let mut b = [0u8; 1];
+    let _ = fs::write(go[1], b"g");
+    let hog_ready = fs::read(ready[0], &mut b);
     let mine = vm::ptdump(0);
     let theirs = vm::ptdump(child);
-    if let Ok(b) = big {
-        // SAFETY: our own mapping, not used any more.
-        let _ = unsafe { ulib::mem::munmap(b, big_n * PG) };
-    }
-    let _ = fs::write(go[1], b"g");
-    let mut b = [0u8; 1];
+    let _ = fs::write(quit[1], b"q");
+    let hog_st = process::wait_for(hog).map_err(|e| format!("wait: {}", e))?;
+    let _ = fs::write(wake[1], b"w");
     let _ = fs::read(done[0], &mut b);
     let st = process::wait_for(child).map_err(|e| format!("wait: {}", e))?;
+    for fd in [go[1], ready[0], quit[1], wake[1], done[0]] {
+        let _ = fs::close(fd);
+    }
+    ensure!(
+        hog_ready == Ok(1) && hog_st == 0,
+        "memory hog failed (status {})",
+        hog_st
+    );
     let (mine, theirs) = (
         mine.map_err(|e| format!("ptdump: {}", e))?,
         theirs.map_err(|e| format!("ptdump: {}", e))?,
     );
-    big?;
     let swapped = |rows: &Vec<abi::vmstat::PtEntry>, va: usize| {
         rows.iter()
             .find(|r| r.va as usize == va && r.flags == PTDUMP_SWAPPED)
