@@ -75,23 +75,29 @@ pub struct VmStat {
     pub wmark_min: u64,
     pub wmark_low: u64,
     pub wmark_high: u64,
-    /// The replacement policy new resident-limited regions follow:
-    /// [`POLICY_NAMES`]`[policy - 1]`.
+    /// The replacement policy global reclaim runs and new resident-limited
+    /// regions follow: [`POLICY_NAMES`]`[policy - 1]`.
     pub policy: u64,
-    /// Pages evicted from resident-limited regions, by every policy.
+    /// Victims the replacement policies chose: global reclaim's and the
+    /// resident-limited regions'.
     pub policy_evictions: u64,
-    /// LRU aging scans done over resident-limited regions.
+    /// LRU aging scans done (of the frame table and of regions).
     pub policy_scans: u64,
     /// A bits found set and cleared by scans and clock hands.
     pub policy_a_clears: u64,
     /// Milliseconds between two timer-driven aging scans (0: off).
     pub scan_ms: u64,
-    pub _reserved: [u64; 4],
+    /// PTEs global reclaim unmapped through the reverse map.
+    pub rmap_unmaps: u64,
+    /// Frames global reclaim evicted from several PTEs at once (copy-on-write
+    /// after fork, shared file pages): each of their PTEs went in one step.
+    pub rmap_shared: u64,
+    pub _reserved: [u64; 2],
 }
 
 /// vmstat's lines for the reclaim and swap counters, in order: name and
 /// field. (The older counters print as before.)
-pub fn reclaim_rows(v: &VmStat) -> [(&'static str, u64); 13] {
+pub fn reclaim_rows(v: &VmStat) -> [(&'static str, u64); 15] {
     [
         ("swap-cache-hits", v.swap_cache_hits),
         ("pages-scanned", v.pages_scanned),
@@ -101,6 +107,8 @@ pub fn reclaim_rows(v: &VmStat) -> [(&'static str, u64); 13] {
         ("direct-reclaims", v.direct_reclaims),
         ("reclaim-wakeups", v.reclaim_wakeups),
         ("oom-kills", v.oom_kills),
+        ("rmap-unmaps", v.rmap_unmaps),
+        ("rmap-shared", v.rmap_shared),
         ("swap-slots-total", v.swap_slots_total),
         ("swap-slots-used", v.swap_slots_used),
         ("wmark-min", v.wmark_min),

@@ -1,7 +1,9 @@
 //! What evicting a page from a resident-limited region means, decided from
 //! the page's state alone (the kernel's `mm/reslimit.rs` carries it out).
-//! Without swap a page may leave memory only if its contents exist
-//! somewhere else: in its file, or nowhere because it is clean.
+//! A page may leave memory only if its contents exist somewhere else: in
+//! its file, nowhere because it is clean, or (with room on a swap disk) in
+//! a swap slot. Shared anonymous pages never go (no file, and a swapped
+//! copy would go stale as soon as one sharer writes the frame back in).
 
 /// The state of a present page that replacement picked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,6 +16,8 @@ pub struct PageState {
     pub dirty: bool,
     /// The page maps the shared zero frame (never dirty in fact).
     pub zero_frame: bool,
+    /// A swap disk with a free slot.
+    pub swap: bool,
 }
 
 /// What to do with it.
@@ -23,20 +27,29 @@ pub enum Eviction {
     Drop,
     /// Write it to its file first, then drop it.
     WriteBackThenDrop,
+    /// Write it to a swap slot; the PTE becomes the slot.
+    Swap,
     /// It cannot go: its bytes exist only in this frame (anonymous, or a
-    /// private page written to). Swap would take it.
+    /// private page written to) and there is no swap, or it is shared
+    /// anonymous memory.
     Keep,
 }
 
 /// The eviction for a page in `s`.
 pub fn eviction(s: PageState) -> Eviction {
     let dirty = s.dirty && !s.zero_frame;
+    let swap = if s.swap {
+        Eviction::Swap
+    } else {
+        Eviction::Keep
+    };
     match (s.file, s.shared, dirty) {
-        (false, _, _) if !s.zero_frame => Eviction::Keep,
-        (false, _, _) => Eviction::Drop,
+        (false, _, _) if s.zero_frame => Eviction::Drop,
+        (false, true, _) => Eviction::Keep,
+        (false, false, _) => swap,
         (true, _, false) => Eviction::Drop,
         (true, true, true) => Eviction::WriteBackThenDrop,
-        (true, false, true) => Eviction::Keep,
+        (true, false, true) => swap,
     }
 }
 
@@ -50,7 +63,12 @@ mod tests {
             shared,
             dirty,
             zero_frame,
+            swap: false,
         }
+    }
+
+    fn with_swap(s: PageState) -> PageState {
+        PageState { swap: true, ..s }
     }
 
     #[test]
@@ -76,5 +94,39 @@ mod tests {
         assert_eq!(eviction(st(false, false, false, false)), Eviction::Keep);
         assert_eq!(eviction(st(false, true, true, false)), Eviction::Keep);
         assert_eq!(eviction(st(false, false, false, true)), Eviction::Drop);
+    }
+
+    #[test]
+    fn with_swap_private_pages_go_to_swap_shared_anon_never() {
+        assert_eq!(
+            eviction(with_swap(st(false, false, true, false))),
+            Eviction::Swap
+        );
+        assert_eq!(
+            eviction(with_swap(st(false, false, false, false))),
+            Eviction::Swap
+        );
+        assert_eq!(
+            eviction(with_swap(st(true, false, true, false))),
+            Eviction::Swap
+        );
+        // Shared anonymous: never, swap or not.
+        assert_eq!(
+            eviction(with_swap(st(false, true, true, false))),
+            Eviction::Keep
+        );
+        // Clean and file pages do not need swap.
+        assert_eq!(
+            eviction(with_swap(st(true, false, false, false))),
+            Eviction::Drop
+        );
+        assert_eq!(
+            eviction(with_swap(st(true, true, true, false))),
+            Eviction::WriteBackThenDrop
+        );
+        assert_eq!(
+            eviction(with_swap(st(false, false, false, true))),
+            Eviction::Drop
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! page-table walker over an abstract physical memory ([`pte`]), the
 //! page-fault decision table ([`fault`]), the swapped-PTE encoding
 //! ([`swap`]), the swap-slot allocator ([`slots`]), eager allocation and its
-//! reserve ([`eager`]) and what evicting a page
+//! reserve ([`eager`]), the reverse map ([`rmap`]) and what evicting a page
 //! of a resident-limited region means ([`evict`]).
 #![no_std]
 #![forbid(unsafe_code)]
@@ -15,6 +15,7 @@ pub mod evict;
 pub mod fault;
 pub mod pte;
 pub mod reclaim;
+pub mod rmap;
 pub mod slots;
 pub mod swap;
 mod vma;

@@ -176,6 +176,7 @@ fn swap_in(
         f = (f & !W) | COW;
     }
     *pte = Pte::new(pa.0, f | crate::arch::riscv::pte::V);
+    frame::note_user(pa, page); // rmap hook
     csr::sfence_vma(page);
     count_fault(kind::SWAP_IN);
     Ok(())
@@ -199,6 +200,7 @@ fn map_at(
     let slot = unsafe { &mut *p };
     assert!(!slot.is_valid(), "map: {page:#x} already mapped");
     *slot = Pte::new(pa.0, flags | crate::arch::riscv::pte::V);
+    frame::note_user(pa, page); // rmap hook
     csr::sfence_vma(page);
     Ok(())
 }
@@ -251,6 +253,7 @@ fn cow(pt: &mut PageTable, page: usize, pte: Pte) -> Result<(), Refusal> {
         page,
         Pte::new(new.0, pte.without(COW).flags() | W | A | D),
     );
+    frame::note_user(new, page); // rmap hook
     frame::put(old);
     count_fault(kind::COW_COPY);
     Ok(())

@@ -131,7 +131,14 @@ fn copy_range(
                     counts.get(vm::pte::pte_pa(pte));
                     continue;
                 }
-                copy_slot(pslot, cslot, shared, writable, cow)?;
+                copy_slot(
+                    pslot,
+                    cslot,
+                    va + (k - idx) * PAGE_SIZE,
+                    shared,
+                    writable,
+                    cow,
+                )?;
             }
         }
         va = stop;
@@ -175,6 +182,7 @@ unsafe fn write_protect(table: *mut Pte, idx: usize, n: usize, zero: usize) {
 fn copy_slot(
     pslot: &mut Pte,
     cslot: &mut Pte,
+    va: usize,
     shared: bool,
     writable: bool,
     cow: bool,
@@ -214,7 +222,8 @@ fn copy_slot(
         // SAFETY: `copy` is new and ours; `pa` is the parent's page, which
         // nobody writes while the parent forks.
         unsafe { copy.copy_page_from(pa) };
-        // The copy is writable only if the area is.
+        frame::note_user(copy, va); // rmap hook
+                                    // The copy is writable only if the area is.
         let w = if writable { W } else { 0 };
         Pte::new(copy.0, pte.without(COW | W).flags() | w)
     };

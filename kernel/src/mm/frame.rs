@@ -2,18 +2,47 @@
 //! slot holding an atomic reference count: a frame shared by copy-on-write
 //! or by a shared mapping is freed when its last mapping goes. One frame,
 //! the zero frame, is never freed: every never-written anonymous page maps it.
+//!
+//! The metadata also says what the frame is (`vm::rmap::FrameKind`) and,
+//! for a user page, where the reverse map finds its PTEs (`mm::rmap`). User
+//! pages mapped since reclaim last looked wait on a lock-free list threaded
+//! through the metadata (`pending`), so the fault path records a page with
+//! a few stores and one compare-and-swap; reclaim moves them into the
+//! global replacement policy (`mm::reclaim`).
 use super::addr::{PhysAddr, PAGE_SIZE};
 use crate::sync::SpinLock;
-use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
+use vm::rmap::{FrameKind, Owner};
 
-/// Per-frame metadata: 8 bytes a frame (0.2% of RAM).
+/// Per-frame metadata: 24 bytes a frame (0.6% of RAM). The replacement
+/// policy's links for the frame live in the global `vmpolicy::Policy`
+/// (indexed by frame number), see docs/swap.md.
 pub struct FrameMeta {
     pub refs: AtomicU32,
     /// The swap slot this frame's contents are also in, while the frame is
     /// in the swap cache (`mm::swap`); `NO_SLOT` otherwise. Written only
     /// under the swap lock.
     pub slot: AtomicU32,
+    /// Anon: the virtual page it is mapped at; File: its page index.
+    index: AtomicU32,
+    /// File: the inode number; Anon: the reverse map's hint (the process
+    /// slot last found mapping it, `NO_HINT` if none).
+    object: AtomicU32,
+    /// Next frame on the pending list (`NONE` at its end).
+    next: AtomicU32,
+    /// A `FrameKind`.
+    kind: AtomicU8,
+    /// On the pending list.
+    queued: AtomicBool,
+    /// In the global replacement policy, in this life of the frame (a
+    /// freed frame may still be there, forgotten when picked).
+    listed: AtomicBool,
 }
+
+/// `FrameMeta::object` of an anonymous frame with no hint.
+pub const NO_HINT: u32 = u32::MAX;
+/// End of the pending list.
+const NONE: u32 = u32::MAX;
 
 /// `FrameMeta::slot` of a frame that is not in the swap cache.
 pub const NO_SLOT: u32 = u32::MAX;
@@ -51,7 +80,13 @@ pub fn init(start: usize, end: usize) {
     let start = super::addr::page_round_up(start);
     let n = (end - start) / PAGE_SIZE;
     let meta_bytes = super::addr::page_round_up(n * core::mem::size_of::<FrameMeta>());
-    let first = start + meta_bytes;
+    // The global replacement policy's links (`mm::replace`) live in the
+    // kernel heap; RAM for them is added to the heap here, with room for
+    // the buddy allocator to line up blocks of its biggest array's size.
+    let heap_start = start + meta_bytes;
+    let heap_end = super::addr::page_round_up(heap_start + super::replace::heap_need(n));
+    super::kheap::grow(heap_start, heap_end);
+    let first = heap_end;
     let nframes = (end - first) / PAGE_SIZE;
     let meta = start as *mut FrameMeta;
     for i in 0..nframes {
@@ -61,6 +96,12 @@ pub fn init(start: usize, end: usize) {
             meta.add(i).write(FrameMeta {
                 refs: AtomicU32::new(0),
                 slot: AtomicU32::new(NO_SLOT),
+                index: AtomicU32::new(0),
+                object: AtomicU32::new(NO_HINT),
+                next: AtomicU32::new(NONE),
+                kind: AtomicU8::new(FrameKind::Free as u8),
+                queued: AtomicBool::new(false),
+                listed: AtomicBool::new(false),
             })
         };
     }
@@ -103,6 +144,11 @@ pub fn is_managed(pa: PhysAddr) -> bool {
 }
 
 fn release(pa: PhysAddr) {
+    // A frame still in the replacement policy or on the pending list stays
+    // there: reclaim finds it Free and forgets it.
+    let m = meta(pa);
+    m.kind.store(FrameKind::Free as u8, Ordering::Relaxed);
+    m.listed.store(false, Ordering::Relaxed);
     let mut head = FREE.lock();
     // SAFETY: the frame is free: we own its first word for the list link.
     unsafe { *(pa.0 as *mut usize) = *head };
@@ -126,6 +172,7 @@ pub fn alloc() -> Option<PhysAddr> {
     let m = meta(PhysAddr(pa));
     let old = m.refs.swap(1, Ordering::AcqRel);
     assert!(old == 0, "allocated frame {pa:#x} had {old} references");
+    m.kind.store(FrameKind::Kernel as u8, Ordering::Relaxed);
     Some(PhysAddr(pa))
 }
 
@@ -260,5 +307,140 @@ pub fn drop_shared(pa: PhysAddr) -> bool {
             Ok(_) => return true,
             Err(now) => n = now,
         }
+    }
+}
+
+/// The frame number of `pa` (its index in the table).
+pub fn number(pa: PhysAddr) -> usize {
+    (pa.0 - BASE.load(Ordering::Relaxed)) / PAGE_SIZE
+}
+
+/// The frame numbered `n`.
+pub fn from_number(n: usize) -> PhysAddr {
+    PhysAddr(BASE.load(Ordering::Relaxed) + n * PAGE_SIZE)
+}
+
+pub fn kind(pa: PhysAddr) -> FrameKind {
+    FrameKind::from_u8(meta(pa).kind.load(Ordering::Relaxed))
+}
+
+/// Say what a frame is (a page-table page).
+pub fn set_kind(pa: PhysAddr, k: FrameKind) {
+    meta(pa).kind.store(k as u8, Ordering::Relaxed);
+}
+
+/// Map-time hook: `pa` is now mapped at user page `va`. A frame not yet a
+/// user page becomes anonymous at `va`; a page-cache frame stays what it
+/// is. Either way it goes on the pending list for the replacement policy.
+/// A few stores: this is on the fault path.
+pub fn note_user(pa: PhysAddr, va: usize) {
+    if pa == zero_frame() || !is_managed(pa) {
+        return;
+    }
+    let m = meta(pa);
+    let kind = m.kind.load(Ordering::Relaxed);
+    if kind != FrameKind::File as u8 {
+        m.index.store((va / PAGE_SIZE) as u32, Ordering::Relaxed);
+        if kind != FrameKind::Anon as u8 {
+            // A new life: no hint from the last one.
+            m.object.store(NO_HINT, Ordering::Relaxed);
+            m.kind.store(FrameKind::Anon as u8, Ordering::Relaxed);
+        }
+    }
+    queue(pa);
+}
+
+/// A frame became page `index` of inode `inum` in the page cache.
+pub fn note_file(pa: PhysAddr, inum: u32, index: usize) {
+    let m = meta(pa);
+    m.index.store(index as u32, Ordering::Relaxed);
+    m.object.store(inum, Ordering::Relaxed);
+    m.kind.store(FrameKind::File as u8, Ordering::Relaxed);
+    queue(pa);
+}
+
+/// Where the reverse map looks for a user frame's PTEs; None if it is not
+/// a user frame.
+pub fn owner(pa: PhysAddr) -> Option<Owner> {
+    let m = meta(pa);
+    let index = m.index.load(Ordering::Relaxed);
+    match FrameKind::from_u8(m.kind.load(Ordering::Relaxed)) {
+        FrameKind::Anon => Some(Owner::Anon { vpn: index }),
+        FrameKind::File => Some(Owner::File {
+            inum: m.object.load(Ordering::Relaxed),
+            index,
+        }),
+        _ => None,
+    }
+}
+
+/// An anonymous frame's hint (the process slot last found mapping it).
+pub fn hint(pa: PhysAddr) -> Option<usize> {
+    let m = meta(pa);
+    let h = m.object.load(Ordering::Relaxed);
+    (m.kind.load(Ordering::Relaxed) == FrameKind::Anon as u8 && h != NO_HINT).then_some(h as usize)
+}
+
+pub fn set_hint(pa: PhysAddr, slot: usize) {
+    let m = meta(pa);
+    if m.kind.load(Ordering::Relaxed) == FrameKind::Anon as u8 {
+        m.object.store(slot as u32, Ordering::Relaxed);
+    }
+}
+
+/// Whether the frame is in the global replacement policy (`mm::replace`,
+/// which alone changes it, under its lock; freeing clears it).
+pub fn listed(pa: PhysAddr) -> bool {
+    meta(pa).listed.load(Ordering::Relaxed)
+}
+
+pub fn set_listed(pa: PhysAddr, on: bool) {
+    meta(pa).listed.store(on, Ordering::Relaxed);
+}
+
+/// Head of the pending list: frames mapped since reclaim last took them.
+static PENDING: AtomicU32 = AtomicU32::new(NONE);
+
+/// Push `pa` on the pending list unless it is there already. Lock-free:
+/// the list is only ever pushed to and taken whole, so there is no ABA.
+fn queue(pa: PhysAddr) {
+    let m = meta(pa);
+    if m.queued.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let n = number(pa) as u32;
+    let mut head = PENDING.load(Ordering::Acquire);
+    loop {
+        m.next.store(head, Ordering::Relaxed);
+        match PENDING.compare_exchange_weak(head, n, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => return,
+            Err(h) => head = h,
+        }
+    }
+}
+
+/// Take the whole pending list and call `f` with each frame number, in the
+/// order they were queued. A frame may have been freed (or reused) since:
+/// `f` looks at its kind now.
+pub fn take_pending(mut f: impl FnMut(usize)) {
+    let mut n = PENDING.swap(NONE, Ordering::AcqRel);
+    // The list is newest first: reverse it (it is ours now).
+    let mut prev = NONE;
+    while n != NONE {
+        let m = meta(from_number(n as usize));
+        let next = m.next.load(Ordering::Relaxed);
+        m.next.store(prev, Ordering::Relaxed);
+        prev = n;
+        n = next;
+    }
+    let mut n = prev;
+    while n != NONE {
+        let m = meta(from_number(n as usize));
+        let next = m.next.load(Ordering::Relaxed);
+        // From here the frame may be queued again (its `next` rewritten):
+        // we read ours already.
+        m.queued.store(false, Ordering::Release);
+        f(n as usize);
+        n = next;
     }
 }

@@ -35,6 +35,14 @@ pub fn init() {
     }
 }
 
+/// Add RAM [start, end) to the heap (at boot, before the frames are
+/// handed out: `frame::init` gives the frame table's policy its room).
+pub fn grow(start: usize, end: usize) {
+    // SAFETY: [start, end) is RAM that frame::init keeps out of the frame
+    // allocator; nobody else uses it.
+    unsafe { HEAP.0.lock().add_to_heap(start, end) };
+}
+
 // SAFETY: the buddy heap hands out disjoint, suitably aligned blocks.
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {

@@ -35,6 +35,7 @@ pub fn insert(inum: u32, index: usize, pa: PhysAddr) -> PhysAddr {
         return have;
     }
     frame::get(pa); // the cache's own reference
+    frame::note_file(pa, inum, index);
     c.insert((inum, index), pa);
     pa
 }

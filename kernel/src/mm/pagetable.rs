@@ -28,7 +28,9 @@ impl PhysMem for Identity {
         unsafe { (table_pa as *mut u64).add(index).write_volatile(pte) }
     }
     fn alloc_table(&mut self) -> Option<usize> {
-        frame::alloc_zeroed().map(|p| p.0)
+        let pa = frame::alloc_zeroed()?;
+        frame::set_kind(pa, vm::rmap::FrameKind::PageTable);
+        Some(pa.0)
     }
 }
 
@@ -42,9 +44,9 @@ pub struct PageTable {
 
 impl PageTable {
     pub fn new() -> Result<PageTable, NoMemory> {
-        Ok(PageTable {
-            root: frame::alloc_zeroed().ok_or(NoMemory)?,
-        })
+        let root = frame::alloc_zeroed().ok_or(NoMemory)?;
+        frame::set_kind(root, vm::rmap::FrameKind::PageTable);
+        Ok(PageTable { root })
     }
 
     pub fn root(&self) -> PhysAddr {
@@ -191,6 +193,7 @@ impl PageTable {
         let e1 = unsafe { &mut *e1p };
         let old = vm::pte::pte_pa(*e1);
         let new = frame::alloc().ok_or(NoMemory)?;
+        frame::set_kind(new, vm::rmap::FrameKind::PageTable);
         let counts = frame::counts();
         let (src, dst) = (old as *const u64, new.0 as *mut u64);
         for i in 0..vm::pte::ENTRIES {

@@ -8,13 +8,18 @@
 //! be evicted, `out_of_memory` kills the largest process (never init: init
 //! waits).
 //!
-//! Eviction walks address spaces, not frames: each address space has a
-//! clock hand (`AddressSpace::clock_hand`) that moves over the present user
-//! pages of its areas; the replacement policy (`vm::reclaim::Policy`, here
-//! Clock) decides per page, and `vm::reclaim::evict_how` says how the page
-//! goes (swap, drop, write back). Another process's space is only visited
-//! if its lock is free (`try_lock`): reclaim never waits for a second
-//! address space while holding one.
+//! Which pages go: with a swap disk, the reclaim thread and direct reclaim
+//! take victims from the frame table through the active replacement policy
+//! and unmap them wherever they are mapped (`mm::replace`, over the reverse
+//! map `mm::rmap`). Without one (only clean file pages can go, and only a
+//! process's own), and for `vmctl reclaim` (a process pushing its own idle
+//! pages out), reclaim walks an address space instead: a clock hand per
+//! space (`AddressSpace::clock_hand`) moves over the present user pages of
+//! its areas; `vm::reclaim::Policy` (Clock) decides per page. Either way
+//! `vm::reclaim::evict_how` says how a page goes (swap, drop, write back),
+//! and another process's space is only visited if its lock is free
+//! (`try_lock`): reclaim never waits for a second address space while
+//! holding one.
 use super::addr::{PhysAddr, PAGE_SIZE};
 use super::aspace::AddressSpace;
 use super::backing::Backing;
@@ -42,12 +47,13 @@ pub static WAKEUPS: AtomicU64 = AtomicU64::new(0);
 pub static OOM_KILLS: AtomicU64 = AtomicU64::new(0);
 
 /// Pages evicted per batch: one TLB shootdown covers a batch.
-const BATCH: usize = 32;
+pub const BATCH: usize = 32;
 
 /// Defaults from RAM: min = 1/128 of it, low = 2 min, high = 4 min.
 pub fn init(total_frames: usize) {
     let min = (total_frames / 128).max(16);
     set_watermarks(min, 2 * min, 4 * min).expect("default watermarks");
+    super::replace::init(total_frames);
 }
 
 pub fn watermarks() -> (usize, usize, usize) {
@@ -100,18 +106,15 @@ pub fn before_alloc(own: Option<&mut AddressSpace>) {
     }
     if free < min && proc::current().is_some() {
         DIRECT.fetch_add(1, Ordering::Relaxed);
-        // Our own pages first; other processes' only if we had none, and
-        // only with a swap disk (without one, memory runs out at RAM as it
-        // always has: a process is not slowed by another's appetite).
         let target = min - free + BATCH;
-        let had_own = own.is_some();
-        let own_freed = if had_own {
-            reclaim_from(own, target, ALL_BUT_FILES, false)
-        } else {
-            0
-        };
-        if own_freed == 0 && swap::slot_counts().0 > 0 {
-            reclaim(None, target, ALL_BUT_FILES);
+        if swap::slot_counts().0 > 0 {
+            // Global: the policy's victims, wherever they are mapped.
+            reclaim(own, target, ALL_BUT_FILES);
+        } else if own.is_some() {
+            // Without swap a process only drops its own clean pages: memory
+            // runs out at RAM as it always has, and a process is not slowed
+            // by another's appetite.
+            reclaim_from(own, target, ALL_BUT_FILES, false);
         }
     }
 }
@@ -167,15 +170,37 @@ pub fn reclaim(own: Option<&mut AddressSpace>, target: usize, allowed: Allowed) 
 /// `reclaim`, from `own` only if `others` is false (`vmctl reclaim`: a
 /// process pushing its own idle pages out).
 pub fn reclaim_from(
+    own: Option<&mut AddressSpace>,
+    target: usize,
+    allowed: Allowed,
+    others: bool,
+) -> usize {
+    if super::hold::active() {
+        return 0;
+    }
+    let mut freed = if others && super::replace::active() {
+        super::replace::reclaim(own, target, allowed).unwrap_or(0)
+    } else {
+        per_space(own, target, allowed, others)
+    };
+    // Last, frames only the swap cache holds (read ahead, or left by a
+    // process that exited): their bytes are on disk.
+    if freed < target || target == 0 {
+        freed += swap::shrink_cache();
+    }
+    RECLAIMED.fetch_add(freed as u64, Ordering::Relaxed);
+    freed
+}
+
+/// Reclaim by walking address spaces: `own` (if given), then, if
+/// `others`, every other process's that is not locked.
+fn per_space(
     mut own: Option<&mut AddressSpace>,
     target: usize,
     allowed: Allowed,
     others: bool,
 ) -> usize {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    if super::hold::active() {
-        return 0;
-    }
     let mut freed = 0;
     // Clock needs two sweeps to evict a page that was used: one to clear
     // its A bit, one to find it still clear.
@@ -218,12 +243,6 @@ pub fn reclaim_from(
             break;
         }
     }
-    // Last, frames only the swap cache holds (read ahead, or left by a
-    // process that exited): their bytes are on disk.
-    if freed < target || target == 0 {
-        freed += swap::shrink_cache();
-    }
-    RECLAIMED.fetch_add(freed as u64, Ordering::Relaxed);
     freed
 }
 

@@ -28,7 +28,7 @@ use super::backing::{Backing, Vma, VmaSet};
 use super::frame;
 use super::pagetable::PageTable;
 use crate::arch::riscv::csr;
-use crate::arch::riscv::pte::{A, D};
+use crate::arch::riscv::pte::{Pte, A, D};
 use abi::vmstat::{event, RegionStat, LIMIT_MANUAL_SCAN, LIMIT_TRACE, POLICY_NAMES};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
@@ -65,7 +65,8 @@ fn number_of(k: PolicyKind) -> usize {
         + 1
 }
 
-fn global_kind() -> PolicyKind {
+/// The policy global replacement (`mm::replace`) and following regions run.
+pub fn global_kind() -> PolicyKind {
     PolicyKind::ALL[POLICY.load(Relaxed) % PolicyKind::ALL.len()]
 }
 
@@ -104,6 +105,18 @@ pub fn set_scan_ms(ms: usize) -> isize {
         SCAN_TICKS.store((ms as u64).div_ceil(MS_PER_TICK), Relaxed);
     }
     old as isize
+}
+
+/// Timer ticks between two aging scans (0 = none).
+pub fn scan_ticks() -> u64 {
+    SCAN_TICKS.load(Relaxed)
+}
+
+/// Add what a policy did since `seen` (its stats then) to vmstat's counters.
+pub fn account(now: Stats, seen: Stats) {
+    EVICTIONS.fetch_add(now.evictions - seen.evictions, Relaxed);
+    SCANS.fetch_add(now.scans - seen.scans, Relaxed);
+    A_CLEARS.fetch_add(now.a_clears - seen.a_clears, Relaxed);
 }
 
 /// For vmstat.
@@ -158,9 +171,7 @@ impl Region {
             self.policy.set_kind(global_kind());
         }
         let s = self.policy.stats();
-        EVICTIONS.fetch_add(s.evictions - self.seen.evictions, Relaxed);
-        SCANS.fetch_add(s.scans - self.seen.scans, Relaxed);
-        A_CLEARS.fetch_add(s.a_clears - self.seen.a_clears, Relaxed);
+        account(s, self.seen);
         self.seen = s;
     }
 }
@@ -346,9 +357,11 @@ fn evict_page(pt: &mut PageTable, vmas: &VmaSet, va: usize, may_write: bool) -> 
         shared,
         dirty: pte.has(D),
         zero_frame: pa == frame::zero_frame(),
+        swap: super::swap::has_room(),
     });
     let wrote = match how {
         Eviction::Keep => return Err(()),
+        Eviction::Swap => return swap_out(pt, va, pte, pa),
         Eviction::WriteBackThenDrop if !may_write => return Err(()),
         Eviction::Drop => false,
         Eviction::WriteBackThenDrop => {
@@ -376,6 +389,36 @@ fn evict_page(pt: &mut PageTable, vmas: &VmaSet, va: usize, may_write: bool) -> 
     Ok(wrote)
 }
 
+/// Push the private page at `va` (PTE `pte`, frame `pa`) to swap: this
+/// PTE only (replacement is local to the region; a copy-on-write sharer
+/// keeps its mapping, and the swap cache gives both the same slot).
+/// Ok(true) if a slot was written.
+fn swap_out(pt: &mut PageTable, va: usize, pte: Pte, pa: PhysAddr) -> Result<bool, ()> {
+    use super::swap::{self, Out};
+    let (slot, write) = match swap::slot_for(pa).ok_or(())? {
+        Out::Cached(s) => (s, false),
+        Out::New(s) => (s, true),
+    };
+    let Some(p) = pt.slot(VirtAddr(va), false) else {
+        swap::release(slot);
+        return Err(());
+    };
+    *p = Pte(vm::swap::swap_pte(slot));
+    // No hart may write the frame through the old PTE while it is written.
+    csr::sfence_vma(va);
+    if write && swap::write(slot, pa).is_err() {
+        if let Some(p) = pt.slot(VirtAddr(va), false) {
+            *p = pte;
+        }
+        swap::release(slot);
+        return Err(());
+    }
+    if !frame::put_last(pa) {
+        swap::uncache_if_idle(pa);
+    }
+    Ok(write)
+}
+
 /// vmctl VMCTL_LIMIT: limit [start, start + len) to `frames` frames.
 pub fn limit(asp: &mut AddressSpace, start: usize, len: usize, frames: usize, how: usize) -> isize {
     let end = match start.checked_add(len) {
@@ -401,9 +444,13 @@ pub fn limit(asp: &mut AddressSpace, start: usize, len: usize, frames: usize, ho
         return -1;
     };
     let shared = vma.flags.contains(VmaFlags::SHARED);
+    let file = matches!(vma.backing, Backing::File { .. });
+    // Pages whose bytes exist only in memory (anonymous, private writable
+    // file pages) need a swap disk; shared anonymous ones never go.
+    let needs_swap = !file || (!shared && vma.perm.contains(Perm::W));
     if end > vma.end
-        || !matches!(vma.backing, Backing::File { .. })
-        || (!shared && vma.perm.contains(Perm::W))
+        || (!file && shared)
+        || (needs_swap && super::swap::slot_counts().0 == 0)
         || asp.limits.regions.len() >= MAX_REGIONS
         || asp
             .limits

@@ -34,6 +34,8 @@ pub fn snapshot() -> abi::vmstat::VmStat {
     s.direct_reclaims = r::DIRECT.load(Ordering::Relaxed);
     s.reclaim_wakeups = r::WAKEUPS.load(Ordering::Relaxed);
     s.oom_kills = r::OOM_KILLS.load(Ordering::Relaxed);
+    s.rmap_unmaps = super::replace::UNMAPS.load(Ordering::Relaxed);
+    s.rmap_shared = super::replace::SHARED.load(Ordering::Relaxed);
     let (total, used) = super::swap::slot_counts();
     s.swap_slots_total = total as u64;
     s.swap_slots_used = used as u64;

@@ -45,6 +45,7 @@ pub fn map(pt: &mut PageTable, page: usize, pa: PhysAddr, flags: u64) -> Result<
         frame::put(pa);
         Refusal::OutOfMemory
     })?;
+    frame::note_user(pa, page); // rmap hook
     csr::sfence_vma(page);
     Ok(())
 }

@@ -9,8 +9,8 @@
 use abi::vmstat::{LIMIT_MANUAL_SCAN, VMCTL_UNLIMIT};
 use ulib::prelude::*;
 use ulib::reslimit::{
-    limit, locality_string, lru_faults, opt_faults, policy_number, replay, set_policy, set_scan_ms,
-    Ref, Region,
+    limit, locality_string, lru_faults, opt_faults, policy_number, region_stat, replay, set_policy,
+    set_scan_ms, Ref, Region,
 };
 use ulib::test::{run_suite, Test};
 use ulib::{ensure, ensure_eq, mem, process, sys, vm};
@@ -50,6 +50,7 @@ fn main(args: &[&str]) -> i32 {
         Test::forked("trace-clock", || trace("clock", "/trace-clock.txt")),
         Test::forked("writeback", writeback),
         Test::forked("timer-scan", timer_scan),
+        Test::forked("anon-limit", anon_limit),
         Test::forked("bad-input", bad_input),
         Test::forked("unmap-while-listed", unmap_while_listed),
         Test::forked("exit-while-listed", exit_while_listed),
@@ -259,10 +260,65 @@ fn bad_input() -> Result<(), String> {
     ensure_eq!(limit(reg.addr, len + PAGE, 2, 0), -1, "past the area");
     ensure_eq!(limit(0, len, 2, 0), -1, "address 0");
     ensure_eq!(limit(reg.addr, usize::MAX, 2, 0), -1, "length overflows");
-    let anon = mem::mmap_anon(len, mem::PROT_READ | mem::PROT_WRITE).map_err(err)?;
-    ensure_eq!(limit(anon, len, 2, 0), -1, "anonymous area (needs swap)");
+    // SAFETY: a new mapping; nothing is replaced.
+    let shared = unsafe {
+        mem::mmap(
+            0,
+            len,
+            mem::PROT_READ | mem::PROT_WRITE,
+            mem::MAP_SHARED | mem::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    }
+    .map_err(err)?;
+    ensure_eq!(limit(shared, len, 2, 0), -1, "shared anonymous area");
     ensure_eq!(set_policy(99).ok(), None, "vmctl policy 99");
     ensure_eq!(limit(reg.addr, len, 2, 0), 0, "limit again after unlimit");
+    Ok(())
+}
+
+/// A resident limit on anonymous memory (needs the swap disk the suite
+/// boots with): Belady's string over private anonymous pages, each
+/// written with its own value, takes FIFO's 9 and 10 faults, every
+/// eviction goes to swap, and every page comes back with its value.
+fn anon_limit() -> Result<(), String> {
+    let s0 = vm::vmstat().map_err(err)?;
+    ensure!(s0.swap_slots_total > 0, "no swap disk");
+    for (frames, want) in [(3, 9), (4, 10)] {
+        let len = 6 * PAGE;
+        let a = mem::mmap_anon(len, mem::PROT_READ | mem::PROT_WRITE).map_err(err)?;
+        ensure_eq!(
+            limit(a, len, frames, pol("fifo")),
+            0,
+            "limit an anonymous area"
+        );
+        let before = vm::vmstat().map_err(err)?.swap_outs;
+        let mut written = [false; 6];
+        for &p in BELADY.iter() {
+            let ptr = (a + p * PAGE) as *mut u64;
+            let value = 0x5eed_0000 + p as u64;
+            // SAFETY: page p of our own read-write mapping.
+            let got = unsafe { ptr.read_volatile() };
+            let expect = if written[p] { value } else { 0 };
+            ensure_eq!(got, expect, "page {p} after a trip through swap");
+            // SAFETY: as above.
+            unsafe { ptr.write_volatile(value) };
+            written[p] = true;
+        }
+        let s = region_stat(a).map_err(err)?;
+        ensure_eq!(s.faults, want, "FIFO, {frames} frames, anonymous");
+        ensure_eq!(s.evictions, want - frames as u64, "evictions");
+        let outs = vm::vmstat().map_err(err)?.swap_outs - before;
+        ensure!(
+            outs >= s.evictions,
+            "{} evictions but {} swap-outs",
+            s.evictions,
+            outs
+        );
+        // SAFETY: our own mapping, nothing in it is referenced any more.
+        unsafe { mem::munmap(a, len) }.map_err(err)?;
+    }
     Ok(())
 }
 

@@ -42,7 +42,9 @@ struct vmstat {
   uint64 policy_scans;        // LRU aging scans of those regions
   uint64 policy_a_clears;     // A bits cleared by scans and clock hands
   uint64 scan_ms;             // ms between timer-driven aging scans (0 off)
-  uint64 _reserved[4];
+  uint64 rmap_unmaps;
+  uint64 rmap_shared;
+  uint64 _reserved[2];
 };
 
 // ptdump(): one mapping.

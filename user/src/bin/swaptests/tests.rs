@@ -1,15 +1,16 @@
 //! The tests. Sizes are in pages and scale with the RAM the kernel has.
 use crate::pages::{check, fill, ram_pages, region, stat};
 use abi::layout::PAGE_SIZE as PG;
-use abi::vmstat::{VMCTL_RECLAIM, VMCTL_WMARK};
+use abi::vmstat::{PTDUMP_SWAPPED, VMCTL_RECLAIM, VMCTL_WMARK};
 use ulib::prelude::*;
 use ulib::test::Test;
-use ulib::{ensure, fs, process, sys};
+use ulib::{ensure, fs, process, sys, vm};
 
 pub const TESTS: &[Test] = &[
     Test::forked("anon2x", anon2x),
     Test::forked("threeprocs", threeprocs),
     Test::forked("forkswap", forkswap),
+    Test::forked("cowrmap", cowrmap),
     Test::forked("sharedfile", sharedfile),
     Test::forked("execshort", execshort),
     Test::forked("swapfull", swapfull),
@@ -119,6 +120,105 @@ fn forkswap() -> Result<(), String> {
     ensure!(
         s1.swap_cache_hits > s0.swap_cache_hits,
         "no swap-in was served from the swap cache"
+    );
+    Ok(())
+}
+
+/// Pages shared copy-on-write by parent and child go out through the
+/// reverse map: a third process's demand for more than the free memory
+/// makes global reclaim pick the (older) shared frames, and each goes from
+/// both page tables at once, to one slot (the same slot at the same
+/// address in both; `rmap-shared` counts such frames). Then both read
+/// their pages back, the child writes, and neither sees the other's
+/// writes.
+fn cowrmap() -> Result<(), String> {
+    let n = 64;
+    let pipe = || fs::pipe().map_err(|e| format!("pipe: {}", e));
+    // The pressure comes from a process forked before the shared pages
+    // exist (so it shares none of them) and started later. Parent and
+    // child sleep meanwhile: their pages are idle, their locks free.
+    let (go, ready, quit) = (pipe()?, pipe()?, pipe()?);
+    let hog_n = ram_pages()? + ram_pages()? / 4;
+    let hog = process::spawn(move || {
+        let _ = fs::close(go[1]);
+        let _ = fs::close(ready[0]);
+        let _ = fs::close(quit[1]);
+        let mut b = [0u8; 1];
+        let _ = fs::read(go[0], &mut b);
+        let Ok(base) = region(hog_n) else { return 2 };
+        fill(base, 0, hog_n, 3);
+        let _ = fs::write(ready[1], b"r");
+        let _ = fs::read(quit[0], &mut b);
+        0
+    })
+    .map_err(|e| format!("fork: {}", e))?;
+    for fd in [go[0], ready[1], quit[0]] {
+        let _ = fs::close(fd);
+    }
+    let base = region(n)?;
+    fill(base, 0, n, 0x61);
+    let s0 = stat()?;
+    let (wake, done) = (pipe()?, pipe()?);
+    let child = process::spawn(move || {
+        let _ = fs::close(wake[1]);
+        let _ = fs::close(done[0]);
+        let mut b = [0u8; 1];
+        let _ = fs::read(wake[0], &mut b);
+        if check(base, 0, n, 0x61).is_err() {
+            return 2;
+        }
+        fill(base, 0, n / 2, 0x62);
+        if check(base, 0, n / 2, 0x62).is_err() || check(base, n / 2, n - n / 2, 0x61).is_err() {
+            return 3;
+        }
+        let _ = fs::write(done[1], b"d");
+        0
+    })
+    .map_err(|e| format!("fork: {}", e))?;
+    let _ = fs::close(wake[0]);
+    let _ = fs::close(done[1]);
+    let mut b = [0u8; 1];
+    let _ = fs::write(go[1], b"g");
+    let hog_ready = fs::read(ready[0], &mut b);
+    let mine = vm::ptdump(0);
+    let theirs = vm::ptdump(child);
+    let _ = fs::write(quit[1], b"q");
+    let hog_st = process::wait_for(hog).map_err(|e| format!("wait: {}", e))?;
+    let _ = fs::write(wake[1], b"w");
+    let _ = fs::read(done[0], &mut b);
+    let st = process::wait_for(child).map_err(|e| format!("wait: {}", e))?;
+    for fd in [go[1], ready[0], quit[1], wake[1], done[0]] {
+        let _ = fs::close(fd);
+    }
+    ensure!(
+        hog_ready == Ok(1) && hog_st == 0,
+        "memory hog failed (status {})",
+        hog_st
+    );
+    let (mine, theirs) = (
+        mine.map_err(|e| format!("ptdump: {}", e))?,
+        theirs.map_err(|e| format!("ptdump: {}", e))?,
+    );
+    let swapped = |rows: &Vec<abi::vmstat::PtEntry>, va: usize| {
+        rows.iter()
+            .find(|r| r.va as usize == va && r.flags == PTDUMP_SWAPPED)
+            .map(|r| r.pa)
+    };
+    let same = (0..n)
+        .map(|k| base + k * PG)
+        .filter(|&va| swapped(&mine, va).is_some() && swapped(&mine, va) == swapped(&theirs, va))
+        .count();
+    let s1 = stat()?;
+    ensure!(st == 0, "child saw wrong pages (status {})", st);
+    check(base, 0, n, 0x61).map_err(|e| format!("parent after child's writes: {}", e))?;
+    ensure!(
+        same > 0,
+        "none of {} shared pages was swapped to one slot in both",
+        n
+    );
+    ensure!(
+        s1.rmap_shared > s0.rmap_shared,
+        "no frame was evicted from several PTEs at once"
     );
     Ok(())
 }

@@ -1,0 +1,460 @@
+//! Global page replacement: the reclaim thread and direct reclaim (with a
+//! swap disk) pick victims from the frame table, through the active
+//! `vmpolicy` policy (FIFO, LRU by aging, Clock, Enhanced Clock: `vmctl
+//! policy`, `--kopt policy=`), and unmap every PTE of a victim through the
+//! reverse map (`mm::rmap`).
+//!
+//! The policy's indices are frame numbers. A user page enters it when it is
+//! mapped: the fault path only queues the frame (`frame::note_user`), and
+//! each reclaim first moves the queued frames in, in the order they were
+//! mapped. A frame leaves it when the policy picks it; a frame freed
+//! meanwhile stays until picked and is then forgotten (the fault and exit
+//! paths never take the policy's lock).
+//!
+//! The policy's A and D bits of a frame are the OR over every PTE mapping it
+//! (`Bits`); clearing A clears it in all of them, and one TLB shootdown
+//! ends each batch of clears. A frame one of whose address spaces is busy
+//! (locked by someone else) is not evicted: we cannot change that PTE.
+//!
+//! Lock order: `GLOBAL` (a sleep lock: reclaim sleeps on the disk holding
+//! it) comes after the caller's own address-space lock and before the
+//! address-space locks it takes with `try_lock`.
+use super::addr::{PhysAddr, PAGE_SIZE};
+use super::aspace::AddressSpace;
+use super::backing::Backing;
+use super::frame;
+use super::reclaim::{BATCH, DIRTY_WRITTEN, FILE_DROPPED, SCANNED};
+use super::rmap::{self, Procs, MAX_MAPS};
+use super::swap::{self, Out};
+use crate::arch::riscv::pte::{Pte, A, D};
+use crate::sync::SleepLock;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use vm::reclaim::{evict_how, Allowed, Evict, PageKind};
+use vm::rmap::combine;
+use vm::swap::swap_pte;
+use vm::VmaFlags;
+use vmpolicy::{AccessBits, Policy, PolicyKind, Stats};
+
+struct Global {
+    policy: Policy,
+    /// Interrupt count at the last aging scan.
+    last_scan: u64,
+    /// `policy.stats()` when last added to vmstat's counters.
+    seen: Stats,
+}
+
+/// vmstat: PTEs unmapped through the reverse map; frames evicted from more
+/// than one PTE at once.
+pub static UNMAPS: AtomicU64 = AtomicU64::new(0);
+pub static SHARED: AtomicU64 = AtomicU64::new(0);
+
+static GLOBAL: SleepLock<Option<Global>> = SleepLock::new("replace", None);
+
+/// Kernel heap the policy for `n` frames takes (the buddy heap rounds each
+/// of its arrays up to a power of two); `frame::init` adds that much RAM to
+/// the heap. 19 bytes a frame before rounding (vmpolicy's crate docs).
+pub fn heap_need(n: usize) -> usize {
+    let p2 = |b: usize| b.next_power_of_two();
+    // Two lists of links (resident list, age index) of n + sentinels u32s,
+    // the ages (u8) and the index's bucket of each frame (u16).
+    let links = p2((n + 513) * 4);
+    // Plus two of the biggest block: the region added to the heap need not
+    // be aligned, and the buddy allocator carves aligned blocks from it.
+    6 * links + p2(n) + p2(2 * n) + PAGE_SIZE
+}
+
+/// Whether global replacement runs (its policy could be made at boot).
+pub fn active() -> bool {
+    ACTIVE.load(Ordering::Relaxed)
+}
+
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Make the policy for all frames (at boot, once the heap has room).
+pub fn init(nframes: usize) {
+    if !super::kheap::has_room(heap_need(nframes)) {
+        crate::println!("replace: no heap for the frame table's policy; per-space reclaim only");
+        return;
+    }
+    *GLOBAL.lock() = Some(Global {
+        policy: Policy::new(super::reslimit::global_kind(), nframes),
+        last_scan: 0,
+        seen: Stats::default(),
+    });
+    ACTIVE.store(true, Ordering::Relaxed);
+}
+
+/// The A and D bits of frames, as the policy sees them: over every PTE the
+/// reverse map finds.
+struct Bits<'p, 'a>(RefCell<&'p mut Procs<'a>>);
+
+impl AccessBits for Bits<'_, '_> {
+    fn test_and_clear_accessed(&mut self, f: usize) -> bool {
+        bits(self.0.get_mut(), f, A, true)
+    }
+    fn accessed(&self, f: usize) -> bool {
+        bits(&mut self.0.borrow_mut(), f, A, false)
+    }
+    fn dirty(&self, f: usize) -> bool {
+        bits(&mut self.0.borrow_mut(), f, D, false)
+    }
+    fn end_batch(&mut self) {
+        // Cleared A bits must reach every hart's TLB, or a page in use
+        // there never shows A again.
+        shootdown();
+    }
+}
+
+/// `bit` of frame `f`: set in any PTE mapping it (cleared in all if
+/// `clear`). A frame one of whose address spaces is busy cannot be evicted
+/// now (`prepare` keeps it), so it should be offered last, but cheaply:
+/// asked only (LRU's and Enhanced Clock's class search) it looks used and
+/// dirty, the worst class; asked to clear (a clock hand) it looks unused,
+/// so the hand takes it at once and reclaim puts it back behind the hand,
+/// instead of the hand turning twice over every frame of a busy process.
+fn bits(p: &mut Procs, f: usize, bit: u64, clear: bool) -> bool {
+    let pa = frame::from_number(f);
+    if !rmap::is_user(pa) {
+        return false;
+    }
+    let mut maps = [(0, 0); MAX_MAPS];
+    let mut n = 0;
+    let Some(w) = p.mappings(pa, &mut maps, &mut n) else {
+        return false;
+    };
+    if !w.complete {
+        p.unlock_unpinned();
+        return !clear;
+    }
+    let mut set = false;
+    for &(i, va) in &maps[..n] {
+        if let Some(pte) = p.pte(i, va) {
+            if pte.has(bit) {
+                set = true;
+                if clear {
+                    *pte = pte.without(bit);
+                }
+            }
+        }
+    }
+    p.unlock_unpinned();
+    set
+}
+
+/// Flush every hart's TLB.
+fn shootdown() {
+    crate::arch::riscv::sbi::remote_sfence_vma_all(0, usize::MAX);
+}
+
+/// A frame picked for eviction whose PTEs were already rewritten.
+struct Victim {
+    pa: PhysAddr,
+    how: Evict,
+    /// For Swap: the slot (one reference per PTE) and whether to write it.
+    slot: u32,
+    write: bool,
+    /// For WriteBack: (inode, file offset).
+    file: Option<(crate::fs::Inode, usize)>,
+    /// Its PTEs: `maps[first..first + count]`.
+    first: usize,
+    count: usize,
+}
+
+/// One PTE of a victim: (process slot, address, old PTE).
+type Map = (usize, usize, Pte);
+
+/// What `prepare` did with a frame the policy picked.
+enum Prep {
+    /// Unmapped everywhere: in the batch.
+    Taken,
+    /// Not evictable now: back into the policy.
+    Keep,
+    /// Not a user page any more (freed, reused): out of the policy.
+    Forget,
+}
+
+/// Evict until `target` frames were freed, or the policy has offered every
+/// frame once. None without a global policy (the caller reclaims per
+/// address space instead). `own` is the caller's address space if it holds
+/// its lock.
+pub fn reclaim(
+    own: Option<&mut AddressSpace>,
+    target: usize,
+    mut allowed: Allowed,
+) -> Option<usize> {
+    let mut g = GLOBAL.lock();
+    let gl = g.as_mut()?;
+    allowed.swap = allowed.swap && swap::has_room();
+    take_pending(&mut gl.policy);
+    let kind = super::reslimit::global_kind();
+    if gl.policy.kind() != kind {
+        gl.policy.set_kind(kind);
+    }
+    let mut procs = Procs::new(own);
+    // LRU's aging scan runs when reclaim does, if the scan interval passed
+    // since the last one (there is nobody to age idle memory for).
+    let now = crate::trap::interrupts();
+    let every = super::reslimit::scan_ticks();
+    if kind == PolicyKind::Lru && every != 0 && now.wrapping_sub(gl.last_scan) >= every {
+        gl.last_scan = now;
+        gl.policy.scan(&mut Bits(RefCell::new(&mut procs)));
+    }
+    let mut victims: Vec<Victim> = Vec::new();
+    let mut maps: Vec<Map> = Vec::new();
+    let mut freed = 0;
+    let budget = gl.policy.len();
+    let mut tries = 0;
+    // Frames in a row that could not go: past this many, what is left is
+    // busy (another process holds its lock) or unevictable, and looking
+    // further costs more than it finds.
+    let mut kept = 0;
+    while freed + victims.len() < target && tries < budget && kept < 4 * BATCH {
+        tries += 1;
+        let Some(f) = gl.policy.victim(&mut Bits(RefCell::new(&mut procs))) else {
+            break;
+        };
+        let pa = frame::from_number(f);
+        frame::set_listed(pa, false);
+        match prepare(&mut procs, pa, allowed, &mut victims, &mut maps) {
+            Prep::Taken => kept = 0,
+            Prep::Keep => {
+                kept += 1;
+                gl.policy.insert(f);
+                frame::set_listed(pa, true);
+            }
+            Prep::Forget => {}
+        }
+        if victims.len() == BATCH {
+            freed += finish(&mut procs, &mut gl.policy, &mut victims, &mut maps);
+        }
+    }
+    freed += finish(&mut procs, &mut gl.policy, &mut victims, &mut maps);
+    SCANNED.fetch_add(tries as u64, Ordering::Relaxed);
+    let s = gl.policy.stats();
+    super::reslimit::account(s, gl.seen);
+    gl.seen = s;
+    Some(freed)
+}
+
+/// Move the frames mapped since the last reclaim into the policy, in the
+/// order they were mapped. A frame already listed stays where it is (it
+/// was mapped once more: a second process, a swap-in from the cache); a
+/// frame listed in an earlier life (freed and reused) starts again at the
+/// back.
+fn take_pending(policy: &mut Policy) {
+    frame::take_pending(|f| {
+        let pa = frame::from_number(f);
+        if !rmap::is_user(pa) || frame::listed(pa) {
+            return;
+        }
+        policy.remove(f);
+        if policy.insert(f) {
+            frame::set_listed(pa, true);
+        }
+    });
+}
+
+/// The eviction kind of the page at `va` in `a`, and for a shared file
+/// page its (inode, file offset).
+fn page_kind(a: &AddressSpace, va: usize) -> Option<(PageKind, Option<(crate::fs::Inode, usize)>)> {
+    let v = a.vmas.find(va)?;
+    let shared = v.flags.contains(VmaFlags::SHARED);
+    Some(match (&v.backing, shared) {
+        (Backing::Anon, false) => (PageKind::Anon, None),
+        (Backing::Anon, true) => (PageKind::SharedAnon, None),
+        (Backing::File { .. }, false) => (PageKind::PrivateFile, None),
+        (Backing::File { inode, offset, .. }, true) => (
+            PageKind::SharedFile,
+            Some((inode.clone(), offset + (va - v.start))),
+        ),
+    })
+}
+
+/// Decide how frame `pa` goes and rewrite every PTE mapping it (swapped or
+/// absent), keeping those address spaces locked until the batch is done.
+fn prepare(
+    procs: &mut Procs,
+    pa: PhysAddr,
+    allowed: Allowed,
+    victims: &mut Vec<Victim>,
+    maps: &mut Vec<Map>,
+) -> Prep {
+    if !rmap::is_user(pa) {
+        return Prep::Forget;
+    }
+    let mut found = [(0, 0); MAX_MAPS];
+    let mut n = 0;
+    let Some(w) = procs.mappings(pa, &mut found, &mut n) else {
+        return Prep::Forget;
+    };
+    let r = take(procs, pa, allowed, victims, maps, &found[..n], w.complete);
+    procs.unlock_unpinned();
+    r
+}
+
+fn take(
+    procs: &mut Procs,
+    pa: PhysAddr,
+    allowed: Allowed,
+    victims: &mut Vec<Victim>,
+    maps: &mut Vec<Map>,
+    found: &[(usize, usize)],
+    complete: bool,
+) -> Prep {
+    if !complete {
+        return Prep::Keep;
+    }
+    if found.is_empty() {
+        // Only a cache holds it: shrink_cache and the page cache's own
+        // release drop such frames. It is listed again when next mapped.
+        return Prep::Forget;
+    }
+    let mut how = Evict::Drop;
+    let mut file = None;
+    for &(i, va) in found {
+        let Some(a) = procs.space(i) else {
+            return Prep::Keep;
+        };
+        let Some((kind, f)) = page_kind(a, va) else {
+            return Prep::Keep;
+        };
+        let pte = a.pt.get(super::addr::VirtAddr(va)).unwrap_or_default();
+        how = combine(how, evict_how(kind, pte.0, false, allowed));
+        file = file.or(f);
+    }
+    if how == Evict::Keep
+        || victims.try_reserve(1).is_err()
+        || maps.try_reserve(found.len()).is_err()
+    {
+        return Prep::Keep;
+    }
+    let (mut slot, mut write) = (0, false);
+    if how == Evict::Swap {
+        match swap::slot_for(pa) {
+            Some(Out::Cached(s)) => slot = s,
+            Some(Out::New(s)) => (slot, write) = (s, true),
+            None => return Prep::Keep, // swap full
+        }
+        // One slot reference per PTE.
+        for k in 1..found.len() {
+            if !swap::dup(slot) {
+                (0..k).for_each(|_| swap::release(slot));
+                return Prep::Keep;
+            }
+        }
+    }
+    let first = maps.len();
+    for &(i, va) in found {
+        let Some(pte) = procs.pte(i, va) else {
+            continue;
+        };
+        let old = *pte;
+        *pte = match how {
+            Evict::Swap => Pte(swap_pte(slot)),
+            _ => Pte(0),
+        };
+        maps.push((i, va, old));
+        procs.pin(i);
+    }
+    victims.push(Victim {
+        pa,
+        how,
+        slot,
+        write,
+        file: if how == Evict::WriteBack { file } else { None },
+        first,
+        count: maps.len() - first,
+    });
+    Prep::Taken
+}
+
+/// Finish a batch whose PTEs already say swapped/absent: shoot the old
+/// translations down, write what must be written and let the frames go.
+/// Returns the frames freed. Unlocks every address space.
+fn finish(
+    procs: &mut Procs,
+    policy: &mut Policy,
+    victims: &mut Vec<Victim>,
+    maps: &mut Vec<Map>,
+) -> usize {
+    if victims.is_empty() {
+        procs.unlock_all();
+        return 0;
+    }
+    // From here no hart can write the frames through the old PTEs.
+    shootdown();
+    let mut writes: Vec<(u32, PhysAddr)> = Vec::new();
+    let mut written = [false; BATCH];
+    if writes.try_reserve(victims.len()).is_ok() {
+        for v in victims.iter().filter(|v| v.write) {
+            writes.push((v.slot, v.pa));
+        }
+        swap::write_many(&writes, &mut written[..writes.len()]);
+    }
+    let mut w = 0;
+    let mut freed = 0;
+    for v in victims.drain(..) {
+        let pa = v.pa;
+        match v.how {
+            Evict::Swap => {
+                let ok = if !v.write {
+                    true
+                } else if w < writes.len() {
+                    w += 1;
+                    written[w - 1]
+                } else {
+                    swap::write(v.slot, pa).is_ok()
+                };
+                if !ok {
+                    crate::println!("swap: write of slot {} failed; page kept", v.slot);
+                    for &(i, va, old) in &maps[v.first..v.first + v.count] {
+                        if let Some(pte) = procs.pte(i, va) {
+                            *pte = old;
+                        }
+                        swap::release(v.slot);
+                    }
+                    if policy.insert(frame::number(pa)) {
+                        frame::set_listed(pa, true);
+                    }
+                    continue;
+                }
+            }
+            Evict::WriteBack => {
+                let (inode, off) = v.file.as_ref().expect("write-back victim");
+                // No PTE maps the frame any more (all were unmapped and
+                // shot down); the page cache's reference keeps it.
+                if inode.write_frame_within(*off, pa).is_ok() {
+                    DIRTY_WRITTEN.fetch_add(1, Ordering::Relaxed);
+                    super::stats::FILE_PAGES_WRITTEN.fetch_add(1, Ordering::Relaxed);
+                }
+                FILE_DROPPED.fetch_add(1, Ordering::Relaxed);
+            }
+            Evict::Drop => {
+                FILE_DROPPED.fetch_add(1, Ordering::Relaxed);
+            }
+            Evict::Keep => continue,
+        }
+        UNMAPS.fetch_add(v.count as u64, Ordering::Relaxed);
+        if v.count > 1 {
+            SHARED.fetch_add(1, Ordering::Relaxed);
+        }
+        let owner = frame::owner(pa);
+        let mut gone = false;
+        for _ in 0..v.count {
+            gone |= frame::put_last(pa);
+        }
+        if gone || swap::uncache_if_idle(pa) {
+            freed += 1;
+        } else if let Some(vm::rmap::Owner::File { inum, index }) = owner {
+            if frame::refs(pa) == 1 {
+                super::pagecache::release_unmapped(inum, index as usize, index as usize);
+                freed += 1;
+            }
+        }
+    }
+    maps.clear();
+    procs.unlock_all();
+    freed
+}
