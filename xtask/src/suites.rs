@@ -285,7 +285,7 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "policytests",
         argv: &["policytests"],
-        tests: 16,
+        tests: 17,
         // About 30 s on an idle machine; faults read and write the disk.
         timeout_s: 300,
         host_check: Some(crate::policycheck::check),
@@ -305,7 +305,7 @@ pub const SUITES: &[Suite] = &[
         name: "swaptests",
         argv: &["swaptests"],
         // setup, then each test and its baseline check.
-        tests: 13,
+        tests: 15,
         mem: "48M",
         timeout_s: 600,
         ..Suite::DEFAULT
