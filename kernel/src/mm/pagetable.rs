@@ -151,6 +151,25 @@ impl PageTable {
             .then(|| (vm::pte::pte_pa(e1) as *mut Pte, vm::pte::va_index(va, 0)))
     }
 
+    /// Clear the Accessed bit of `va`'s PTE where it is, in a table shared
+    /// by fork too; whether it was set. The one change a shared table takes
+    /// in place: the hardware sets A there on every sharer's access anyway,
+    /// A says nothing about who owns what, and an `unshare` copying the PTE
+    /// meanwhile copies at worst a stale A (one page mis-aged). Atomic,
+    /// because another hart's page walk may be setting A or D meanwhile.
+    pub fn test_and_clear_accessed(&self, va: VirtAddr) -> bool {
+        let Some((table, idx)) = self.leaf_table_shared(va.0) else {
+            return false;
+        };
+        // SAFETY: (table, idx) is the level-0 slot of `va` in a live table
+        // of ours (shared or not); PTEs are 8-byte aligned, and every
+        // concurrent writer (hardware A/D updates, this) is atomic.
+        let pte = unsafe { core::sync::atomic::AtomicU64::from_ptr(table.add(idx) as *mut u64) };
+        let a = crate::arch::riscv::pte::A;
+        let old = pte.fetch_and(!a, core::sync::atomic::Ordering::Relaxed);
+        old & crate::arch::riscv::pte::V != 0 && old & a != 0
+    }
+
     /// Make the 2 MiB region of `va` in `self` map `parent`'s level-0
     /// table `table` (fork: the table gains an owner). The region must
     /// have no table in `self` yet, or this one already.

@@ -128,15 +128,20 @@ fn bits(p: &mut Procs, f: usize, bit: u64, clear: bool) -> bool {
         p.unlock_unpinned();
         return !clear;
     }
+    // Read (and clear A) where the PTE is: `Procs::pte` would first copy a
+    // table shared by fork, and looking must not allocate.
     let mut set = false;
     for &(i, va) in &maps[..n] {
-        if let Some(pte) = p.pte(i, va) {
-            if pte.has(bit) {
-                set = true;
-                if clear {
-                    *pte = pte.without(bit);
-                }
-            }
+        let Some(a) = p.space(i) else { continue };
+        let va = super::addr::VirtAddr(va);
+        if clear && bit == A {
+            set |= a.pt.test_and_clear_accessed(va);
+        } else if a
+            .pt
+            .get(va)
+            .is_some_and(|pte| pte.is_valid() && pte.has(bit))
+        {
+            set = true;
         }
     }
     p.unlock_unpinned();
@@ -329,6 +334,15 @@ fn take(
         || maps.try_reserve(found.len()).is_err()
     {
         return Prep::Keep;
+    }
+    // Every PTE must be in a table of its own space before it changes: a
+    // level-0 table shared by fork is copied now (`Procs::pte`), and with
+    // no frame for the copy the page stays. (The frame then has one more
+    // reference, the copy's; the sharers left behind keep theirs.)
+    for &(i, va) in found {
+        if procs.pte(i, va).is_none() {
+            return Prep::Keep;
+        }
     }
     let (mut slot, mut write) = (0, false);
     if how == Evict::Swap {
