@@ -115,7 +115,8 @@ pub fn init(start: usize, end: usize) {
     NFRAMES.store(nframes, Ordering::Release);
     META.store(meta as usize, Ordering::Release);
     for i in (0..nframes).rev() {
-        release(PhysAddr(first + i * PAGE_SIZE));
+        let pa = PhysAddr(first + i * PAGE_SIZE);
+        release(pa, self::meta(pa));
     }
     let z = alloc_zeroed().expect("no memory for the zero frame");
     ZERO.store(z.0, Ordering::Release);
@@ -143,10 +144,9 @@ pub fn is_managed(pa: PhysAddr) -> bool {
     pa.0 >= base && (pa.0 - base) / PAGE_SIZE < NFRAMES.load(Ordering::Relaxed)
 }
 
-fn release(pa: PhysAddr) {
+fn release(pa: PhysAddr, m: &FrameMeta) {
     // A frame still in the replacement policy or on the pending list stays
     // there: reclaim finds it Free and forgets it.
-    let m = meta(pa);
     m.kind.store(FrameKind::Free as u8, Ordering::Relaxed);
     m.listed.store(false, Ordering::Relaxed);
     let mut head = FREE.lock();
@@ -203,10 +203,11 @@ pub fn put_last(pa: PhysAddr) -> bool {
     if pa == zero_frame() {
         return false;
     }
-    let old = meta(pa).refs.fetch_sub(1, Ordering::AcqRel);
+    let m = meta(pa);
+    let old = m.refs.fetch_sub(1, Ordering::AcqRel);
     assert!(old > 0, "put of free frame {:#x}", pa.0);
     if old == 1 {
-        release(pa);
+        release(pa, m);
     }
     old == 1
 }
@@ -332,9 +333,10 @@ pub fn set_kind(pa: PhysAddr, k: FrameKind) {
 /// Map-time hook: `pa` is now mapped at user page `va`. A frame not yet a
 /// user page becomes anonymous at `va`; a page-cache frame stays what it
 /// is. Either way it goes on the pending list for the replacement policy.
-/// A few stores: this is on the fault path.
+/// A few stores and one compare-and-swap: this is on the fault path. `pa`
+/// must be a managed frame (`meta` checks).
 pub fn note_user(pa: PhysAddr, va: usize) {
-    if pa == zero_frame() || !is_managed(pa) {
+    if pa == zero_frame() {
         return;
     }
     let m = meta(pa);
