@@ -253,11 +253,16 @@ pub fn counts() -> Counts {
 
 impl Counts {
     #[inline(always)]
-    fn refs(&self, pa: usize) -> &AtomicU32 {
+    fn meta(&self, pa: usize) -> &FrameMeta {
         let i = pa.wrapping_sub(self.base) / PAGE_SIZE;
         assert!(i < self.nframes, "frame {pa:#x} not managed");
         // SAFETY: i is in bounds of the table initialised in `init`.
-        unsafe { &(*self.meta.add(i)).refs }
+        unsafe { &*self.meta.add(i) }
+    }
+
+    #[inline(always)]
+    fn refs(&self, pa: usize) -> &AtomicU32 {
+        &self.meta(pa).refs
     }
 
     /// `get`: one more owner of the frame at `pa` (not counted for the
@@ -276,10 +281,11 @@ impl Counts {
         if pa == self.zero {
             return false;
         }
-        let old = self.refs(pa).fetch_sub(1, Ordering::AcqRel);
+        let m = self.meta(pa);
+        let old = m.refs.fetch_sub(1, Ordering::AcqRel);
         assert!(old > 0, "put of free frame {pa:#x}");
         if old == 1 {
-            release(PhysAddr(pa));
+            release(PhysAddr(pa), m);
         }
         old == 1
     }

@@ -178,8 +178,18 @@ pub fn reclaim_from(
     if super::hold::active() {
         return 0;
     }
+    let mut own = own;
     let mut freed = if others && super::replace::active() {
-        super::replace::reclaim(own, target, allowed).unwrap_or(0)
+        match super::replace::reclaim(own.as_deref_mut(), target, allowed).unwrap_or(0) {
+            // The global policy offered only frames it could not take now:
+            // their address spaces were busy, typically faulting and
+            // reclaiming themselves, as we are (three processes swapping
+            // at once on three harts). Our own pages can always go, so a
+            // process short of memory never ends in the out-of-memory
+            // killer while it has pages to swap.
+            0 if own.is_some() => per_space(own, target, allowed, false),
+            n => n,
+        }
     } else {
         per_space(own, target, allowed, others)
     };
