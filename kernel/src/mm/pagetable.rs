@@ -142,6 +142,21 @@ impl PageTable {
         Some(unsafe { l1.add(vm::pte::va_index(va, 1)) })
     }
 
+    /// The leaf slot for `va` if its table exists and is this page
+    /// table's alone; None for a table shared by fork. Reclaim scans with
+    /// it: a page of a shared table is mapped once for all its sharers,
+    /// so copying the table to evict the page from one copy would take a
+    /// frame and free none (the other copy still maps the page).
+    pub fn slot_unshared(&mut self, va: VirtAddr) -> Option<&mut Pte> {
+        let (table, idx) = vm::pte::walk(&mut Identity, self.root.0, va.0, false)?;
+        if frame::is_shared(PhysAddr(table)) {
+            return None;
+        }
+        // SAFETY: (table, idx) is a slot of a table this page table owns
+        // alone; the borrow of self keeps it alive and unshared.
+        Some(unsafe { &mut *(table as *mut Pte).add(idx) })
+    }
+
     /// The level-0 table covering `va`, without copying a shared one: for
     /// fork, which shares it, and for reads.
     pub fn leaf_table_shared(&self, va: usize) -> Option<(*mut Pte, usize)> {

@@ -320,8 +320,9 @@ fn scan(asp: &mut AddressSpace, want: usize, mut allowed: Allowed) -> (usize, us
         let page = va;
         va += PAGE_SIZE;
         seen += 1;
-        let Some(slot) = asp.pt.slot(super::addr::VirtAddr(page), false) else {
-            // No table: skip to the next 2 MiB region.
+        let Some(slot) = asp.pt.slot_unshared(super::addr::VirtAddr(page)) else {
+            // No table, or one shared with a parent or child (fork): skip
+            // to the next 2 MiB region.
             va = ((page >> 21) + 1) << 21;
             continue;
         };
