@@ -183,7 +183,9 @@ fn swap_in(
 }
 
 /// `map` into the empty slot `leaf` for `page` if the fault already found
-/// it (no second walk), else through the page table.
+/// it (no second walk), else through the page table. Its callers map the
+/// zero frame or a frame `frame::alloc_zeroed_user` noted for the reverse
+/// map already.
 fn map_at(
     pt: &mut PageTable,
     leaf: Option<*mut Pte>,
@@ -200,7 +202,6 @@ fn map_at(
     let slot = unsafe { &mut *p };
     assert!(!slot.is_valid(), "map: {page:#x} already mapped");
     *slot = Pte::new(pa.0, flags | crate::arch::riscv::pte::V);
-    frame::note_user(pa, page); // rmap hook
     csr::sfence_vma(page);
     Ok(())
 }
@@ -215,6 +216,7 @@ fn map_new_zeroed(pt: &mut PageTable, page: usize, perm: Perm, what: usize) -> R
 /// A never-touched anonymous page: reads share the zero frame (read-only,
 /// so the first write faults again and gets its own frame). `leaf`: its
 /// empty slot, if the caller found it.
+#[inline(always)]
 fn anon(
     pt: &mut PageTable,
     leaf: Option<*mut Pte>,
@@ -223,7 +225,7 @@ fn anon(
     access: Access,
 ) -> Result<(), Refusal> {
     if access == Access::Write {
-        let pa = frame::alloc_zeroed().ok_or(Refusal::OutOfMemory)?;
+        let pa = frame::alloc_zeroed_user(page).ok_or(Refusal::OutOfMemory)?;
         map_at(pt, leaf, page, pa, userpte::flags_for(perm) | A | D)?;
         count_fault(kind::ZERO_FILLED);
         return Ok(());
@@ -244,7 +246,7 @@ fn cow(pt: &mut PageTable, page: usize, pte: Pte) -> Result<(), Refusal> {
         count_fault(kind::COW_TAKEOVER);
         return Ok(());
     }
-    let new = frame::alloc().ok_or(Refusal::OutOfMemory)?;
+    let new = frame::alloc_user(page).ok_or(Refusal::OutOfMemory)?;
     // SAFETY: `new` is ours alone; `old` is shared read-only by everyone
     // mapping it, so nobody writes it while we copy.
     unsafe { new.copy_page_from(old) };
@@ -253,7 +255,6 @@ fn cow(pt: &mut PageTable, page: usize, pte: Pte) -> Result<(), Refusal> {
         page,
         Pte::new(new.0, pte.without(COW).flags() | W | A | D),
     );
-    frame::note_user(new, page); // rmap hook
     frame::put(old);
     count_fault(kind::COW_COPY);
     Ok(())

@@ -123,6 +123,11 @@ pub fn init(start: usize, end: usize) {
 }
 
 pub fn meta(pa: PhysAddr) -> &'static FrameMeta {
+    meta_number(pa).0
+}
+
+/// The frame's metadata and its number.
+fn meta_number(pa: PhysAddr) -> (&'static FrameMeta, usize) {
     let base = BASE.load(Ordering::Relaxed);
     let i = (pa.0 - base) / PAGE_SIZE;
     assert!(
@@ -131,7 +136,10 @@ pub fn meta(pa: PhysAddr) -> &'static FrameMeta {
         pa.0
     );
     // SAFETY: i is in bounds of the table initialised in `init`.
-    unsafe { &*(META.load(Ordering::Relaxed) as *const FrameMeta).add(i) }
+    (
+        unsafe { &*(META.load(Ordering::Relaxed) as *const FrameMeta).add(i) },
+        i,
+    )
 }
 
 /// The shared, read-only, all-zero frame.
@@ -158,6 +166,13 @@ fn release(pa: PhysAddr, m: &FrameMeta) {
 
 /// A frame with reference count 1 and unspecified contents.
 pub fn alloc() -> Option<PhysAddr> {
+    alloc_meta(FrameKind::Kernel).map(|(pa, _, _)| pa)
+}
+
+/// `alloc` as a frame of `kind`, also giving the frame's metadata and
+/// number (one lookup).
+#[inline(always)]
+fn alloc_meta(kind: FrameKind) -> Option<(PhysAddr, &'static FrameMeta, usize)> {
     let pa = {
         let mut head = FREE.lock();
         if *head == 0 {
@@ -169,11 +184,31 @@ pub fn alloc() -> Option<PhysAddr> {
         pa
     };
     NFREE.fetch_sub(1, Ordering::Relaxed);
-    let m = meta(PhysAddr(pa));
+    let (m, n) = meta_number(PhysAddr(pa));
     let old = m.refs.swap(1, Ordering::AcqRel);
     assert!(old == 0, "allocated frame {pa:#x} had {old} references");
-    m.kind.store(FrameKind::Kernel as u8, Ordering::Relaxed);
-    Some(PhysAddr(pa))
+    m.kind.store(kind as u8, Ordering::Relaxed);
+    Some((PhysAddr(pa), m, n))
+}
+
+/// A frame for a private user page at `va` (a COW copy): `alloc` and
+/// `note_user` in one, with one metadata lookup (the fault fast path).
+#[inline(always)]
+pub fn alloc_user(va: usize) -> Option<PhysAddr> {
+    let (pa, m, n) = alloc_meta(FrameKind::Anon)?;
+    m.index.store((va / PAGE_SIZE) as u32, Ordering::Relaxed);
+    m.object.store(NO_HINT, Ordering::Relaxed);
+    queue_fresh(m, n);
+    Some(pa)
+}
+
+/// `alloc_user`, zeroed (a first write to an anonymous page).
+#[inline(always)]
+pub fn alloc_zeroed_user(va: usize) -> Option<PhysAddr> {
+    let pa = alloc_user(va)?;
+    // SAFETY: we just allocated it; the pending list holds only its number.
+    unsafe { pa.zero_page() };
+    Some(pa)
 }
 
 /// A zero-filled frame with reference count 1.
@@ -412,11 +447,35 @@ static PENDING: AtomicU32 = AtomicU32::new(NONE);
 /// Push `pa` on the pending list unless it is there already. Lock-free:
 /// the list is only ever pushed to and taken whole, so there is no ABA.
 fn queue(pa: PhysAddr) {
-    let m = meta(pa);
+    let (m, n) = meta_number(pa);
+    queue_at(m, n);
+}
+
+/// `queue` for frame number `n` whose metadata is `m`.
+fn queue_at(m: &FrameMeta, n: usize) {
     if m.queued.swap(true, Ordering::AcqRel) {
         return;
     }
-    let n = number(pa) as u32;
+    push(m, n);
+}
+
+/// `queue_at` for a frame just allocated: nobody else can queue it (it is
+/// mapped nowhere yet), so the flag needs no atomic swap. If it is still on
+/// the list from its last life, it stays there once (reclaim sees it
+/// anonymous now).
+#[inline(always)]
+fn queue_fresh(m: &FrameMeta, n: usize) {
+    if m.queued.load(Ordering::Acquire) {
+        return;
+    }
+    m.queued.store(true, Ordering::Relaxed);
+    push(m, n);
+}
+
+/// Push frame `n` on the pending list (its `queued` flag is ours to set).
+#[inline(always)]
+fn push(m: &FrameMeta, n: usize) {
+    let n = n as u32;
     let mut head = PENDING.load(Ordering::Acquire);
     loop {
         m.next.store(head, Ordering::Relaxed);
