@@ -441,17 +441,7 @@ fn evict(asp: &mut AddressSpace, victims: &mut Vec<Victim>) -> usize {
                     continue;
                 }
             }
-            Evict::WriteBack => {
-                let (inode, off) = v.file.as_ref().expect("write-back victim");
-                if inode.write_frame_within(*off, pa).is_ok() {
-                    DIRTY_WRITTEN.fetch_add(1, Ordering::Relaxed);
-                    super::stats::FILE_PAGES_WRITTEN.fetch_add(1, Ordering::Relaxed);
-                }
-                FILE_DROPPED.fetch_add(1, Ordering::Relaxed);
-            }
-            Evict::Drop => {
-                FILE_DROPPED.fetch_add(1, Ordering::Relaxed);
-            }
+            Evict::WriteBack | Evict::Drop => file_page_gone(v.how, v.file.as_ref(), pa),
             Evict::Keep => continue,
         }
         if frame::put_last(pa) || swap::uncache_if_idle(pa) {
@@ -465,6 +455,22 @@ fn evict(asp: &mut AddressSpace, victims: &mut Vec<Victim>) -> usize {
         }
     }
     freed
+}
+
+/// The file half of evicting a file page, once no PTE maps it (per-space
+/// and global reclaim both): a dirty shared page is written back to its
+/// file (`file`: its inode and offset), and the page counts as dropped.
+pub(super) fn file_page_gone(how: Evict, file: Option<&(crate::fs::Inode, usize)>, pa: PhysAddr) {
+    if how == Evict::WriteBack {
+        let (inode, off) = file.expect("write-back victim");
+        // No PTE maps the frame any more (unmapped and shot down); the page
+        // cache's reference keeps it.
+        if inode.write_frame_within(*off, pa).is_ok() {
+            DIRTY_WRITTEN.fetch_add(1, Ordering::Relaxed);
+            super::stats::FILE_PAGES_WRITTEN.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    FILE_DROPPED.fetch_add(1, Ordering::Relaxed);
 }
 
 /// An allocation failed even after `before_alloc`. Reclaim harder, then

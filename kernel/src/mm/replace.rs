@@ -23,7 +23,7 @@ use super::addr::{PhysAddr, PAGE_SIZE};
 use super::aspace::AddressSpace;
 use super::backing::Backing;
 use super::frame;
-use super::reclaim::{BATCH, DIRTY_WRITTEN, FILE_DROPPED, SCANNED};
+use super::reclaim::{BATCH, SCANNED};
 use super::rmap::{self, Procs, MAX_MAPS};
 use super::swap::{self, Out};
 use crate::arch::riscv::pte::{Pte, A, D};
@@ -435,18 +435,8 @@ fn finish(
                     continue;
                 }
             }
-            Evict::WriteBack => {
-                let (inode, off) = v.file.as_ref().expect("write-back victim");
-                // No PTE maps the frame any more (all were unmapped and
-                // shot down); the page cache's reference keeps it.
-                if inode.write_frame_within(*off, pa).is_ok() {
-                    DIRTY_WRITTEN.fetch_add(1, Ordering::Relaxed);
-                    super::stats::FILE_PAGES_WRITTEN.fetch_add(1, Ordering::Relaxed);
-                }
-                FILE_DROPPED.fetch_add(1, Ordering::Relaxed);
-            }
-            Evict::Drop => {
-                FILE_DROPPED.fetch_add(1, Ordering::Relaxed);
+            Evict::WriteBack | Evict::Drop => {
+                super::reclaim::file_page_gone(v.how, v.file.as_ref(), pa)
             }
             Evict::Keep => continue,
         }

@@ -11,17 +11,13 @@
 //!
 //! PAGE is a virtual page number (address >> 12), decimal or `0x`-hex.
 
-use super::strip_comment;
+use super::{line_err, records};
 use crate::trace::{parse_number, Trace, TraceBuilder};
 
 pub fn parse_faultline(text: &str) -> Result<Trace, String> {
     let mut b = TraceBuilder::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = strip_comment(raw);
-        if line.is_empty() {
-            continue;
-        }
-        let err = |what: &str| format!("line {}: {what}: `{}`", i + 1, raw.trim());
+    for (n, line, raw) in records(text) {
+        let err = |what: &str| line_err(n, raw, what);
         let tok: Vec<&str> = line.split_whitespace().collect();
         let [op, page] = tok[..] else {
             return Err(err("expected `r|w|f|e PAGE`"));
@@ -30,7 +26,7 @@ pub fn parse_faultline(text: &str) -> Result<Trace, String> {
         match op {
             "r" | "w" => b
                 .push(page, op == "w")
-                .map_err(|e| format!("line {}: {e}", i + 1))?,
+                .map_err(|e| format!("line {n}: {e}"))?,
             "f" | "e" => b.kernel_event(op == "f"),
             _ => return Err(err("unknown record type (want r, w, f or e)")),
         }

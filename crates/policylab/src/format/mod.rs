@@ -79,3 +79,18 @@ pub(crate) fn parse_op(op: &str) -> Option<bool> {
 pub(crate) fn strip_comment(line: &str) -> &str {
     line.split('#').next().unwrap_or("").trim()
 }
+
+/// The records of a line-oriented trace: (line number from 1, the line
+/// without its comment, the whole line trimmed, for messages), blank and
+/// comment-only lines left out.
+pub(crate) fn records(text: &str) -> impl Iterator<Item = (usize, &str, &str)> {
+    text.lines().enumerate().filter_map(|(i, raw)| {
+        let line = strip_comment(raw);
+        (!line.is_empty()).then_some((i + 1, line, raw.trim()))
+    })
+}
+
+/// An error about record `n` (`raw`: the line, as `records` gives it).
+pub(crate) fn line_err(n: usize, raw: &str, what: &str) -> String {
+    format!("line {n}: {what}: `{raw}`")
+}

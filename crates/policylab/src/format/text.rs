@@ -1,17 +1,13 @@
 //! The text format (one reference per line: `ID` or `ID r|w`, `#` starts a
 //! comment) and the inline `--refs` list.
 
-use super::{parse_op, strip_comment};
+use super::{line_err, parse_op, records};
 use crate::trace::{parse_number, Trace, TraceBuilder};
 
 pub fn parse_text(text: &str) -> Result<Trace, String> {
     let mut b = TraceBuilder::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = strip_comment(raw);
-        if line.is_empty() {
-            continue;
-        }
-        let err = |what: &str| format!("line {}: {what}: `{}`", i + 1, raw.trim());
+    for (n, line, raw) in records(text) {
+        let err = |what: &str| line_err(n, raw, what);
         let mut tok = line.split_whitespace();
         let id = tok.next().unwrap_or_default();
         let write = match tok.next() {
@@ -22,7 +18,7 @@ pub fn parse_text(text: &str) -> Result<Trace, String> {
             return Err(err("expected `ID` or `ID r|w`"));
         }
         b.push_token(id, write)
-            .map_err(|e| format!("line {}: {e}", i + 1))?;
+            .map_err(|e| format!("line {n}: {e}"))?;
     }
     b.finish()
 }

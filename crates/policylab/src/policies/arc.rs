@@ -37,13 +37,7 @@ impl Arc {
     }
 
     fn move_to(&mut self, x: usize, to: u8) {
-        if self.at[x] != NOWHERE {
-            self.l.remove(self.at[x] as usize, x);
-        }
-        if to != NOWHERE {
-            self.l.push_back(to as usize, x);
-        }
-        self.at[x] = to;
+        self.l.move_to(&mut self.at, x, to);
     }
 
     fn drop_lru(&mut self, k: u8) {

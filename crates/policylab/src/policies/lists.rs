@@ -57,6 +57,20 @@ impl<const K: usize> Lists<K> {
         self.len[k] -= 1;
     }
 
+    /// Moves `x` from the list `at[x]` names to list `to` (`K`, as either:
+    /// no list), and records where it is now in `at` (the caller's map of
+    /// node to list, kept beside the lists).
+    pub fn move_to(&mut self, at: &mut [u8], x: usize, to: u8) {
+        let nowhere = K as u8;
+        if at[x] != nowhere {
+            self.remove(at[x] as usize, x);
+        }
+        if to != nowhere {
+            self.push_back(to as usize, x);
+        }
+        at[x] = to;
+    }
+
     pub fn move_to_back(&mut self, k: usize, x: usize) {
         self.remove(k, x);
         self.push_back(k, x);

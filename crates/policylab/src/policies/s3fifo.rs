@@ -44,13 +44,7 @@ impl S3Fifo {
     }
 
     fn move_to(&mut self, x: usize, to: u8) {
-        if self.at[x] != NOWHERE {
-            self.l.remove(self.at[x] as usize, x);
-        }
-        if to != NOWHERE {
-            self.l.push_back(to as usize, x);
-        }
-        self.at[x] = to;
+        self.l.move_to(&mut self.at, x, to);
     }
 
     fn evict_to_ghost(&mut self, x: usize) {
