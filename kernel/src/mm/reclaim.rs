@@ -409,30 +409,13 @@ fn evict(asp: &mut AddressSpace, victims: &mut Vec<Victim>) -> usize {
     }
     // From here no hart can write the frames through the old PTEs.
     shootdown();
-    // The new slots' writes go out together.
-    let mut writes: Vec<(u32, PhysAddr)> = Vec::new();
-    let mut written = [false; BATCH];
-    if writes.try_reserve(victims.len()).is_ok() {
-        for v in victims.iter_mut().filter(|v| v.write) {
-            writes.push((v.slot, PhysAddr(v.old.pa())));
-        }
-        swap::write_many(&writes, &mut written[..writes.len()]);
-    }
-    let mut w = 0;
+    let on_disk = write_slots(victims, |v| v.write.then(|| (v.slot, PhysAddr(v.old.pa()))));
     let mut freed = 0;
-    for v in victims.drain(..) {
+    for (k, v) in victims.drain(..).enumerate() {
         let pa = PhysAddr(v.old.pa());
         match v.how {
             Evict::Swap => {
-                let ok = if !v.write {
-                    true
-                } else if w < writes.len() {
-                    w += 1;
-                    written[w - 1]
-                } else {
-                    swap::write(v.slot, pa).is_ok()
-                };
-                if !ok {
+                if !on_disk[k] {
                     crate::println!("swap: write of slot {} failed; page kept", v.slot);
                     if let Some(s) = asp.pt.slot(super::addr::VirtAddr(v.va), false) {
                         *s = v.old;
@@ -455,6 +438,42 @@ fn evict(asp: &mut AddressSpace, victims: &mut Vec<Victim>) -> usize {
         }
     }
     freed
+}
+
+/// Write a batch's new swap slots with all the writes in flight at once
+/// (per-space and global reclaim both): `slot_of(v)` is the slot and frame
+/// of a victim whose page must be written, None if it is on disk already.
+/// Returns per victim whether its page is on disk now. The frames must not
+/// change meanwhile: no PTE maps them writable.
+pub(super) fn write_slots<V>(
+    victims: &[V],
+    slot_of: impl Fn(&V) -> Option<(u32, PhysAddr)>,
+) -> [bool; BATCH] {
+    assert!(victims.len() <= BATCH, "a batch is at most BATCH victims");
+    let mut on_disk = [true; BATCH];
+    let mut writes: Vec<(u32, PhysAddr)> = Vec::new();
+    if writes.try_reserve(victims.len()).is_err() {
+        // No heap for the batch: one write at a time.
+        for (k, v) in victims.iter().enumerate() {
+            if let Some((slot, pa)) = slot_of(v) {
+                on_disk[k] = swap::write(slot, pa).is_ok();
+            }
+        }
+        return on_disk;
+    }
+    let mut whose = [0usize; BATCH];
+    for (k, v) in victims.iter().enumerate() {
+        if let Some(w) = slot_of(v) {
+            whose[writes.len()] = k;
+            writes.push(w);
+        }
+    }
+    let mut written = [false; BATCH];
+    swap::write_many(&writes, &mut written[..writes.len()]);
+    for (j, &k) in whose[..writes.len()].iter().enumerate() {
+        on_disk[k] = written[j];
+    }
+    on_disk
 }
 
 /// The file half of evicting a file page, once no PTE maps it (per-space

@@ -399,29 +399,13 @@ fn finish(
     }
     // From here no hart can write the frames through the old PTEs.
     shootdown();
-    let mut writes: Vec<(u32, PhysAddr)> = Vec::new();
-    let mut written = [false; BATCH];
-    if writes.try_reserve(victims.len()).is_ok() {
-        for v in victims.iter().filter(|v| v.write) {
-            writes.push((v.slot, v.pa));
-        }
-        swap::write_many(&writes, &mut written[..writes.len()]);
-    }
-    let mut w = 0;
+    let on_disk = super::reclaim::write_slots(victims, |v| v.write.then_some((v.slot, v.pa)));
     let mut freed = 0;
-    for v in victims.drain(..) {
+    for (k, v) in victims.drain(..).enumerate() {
         let pa = v.pa;
         match v.how {
             Evict::Swap => {
-                let ok = if !v.write {
-                    true
-                } else if w < writes.len() {
-                    w += 1;
-                    written[w - 1]
-                } else {
-                    swap::write(v.slot, pa).is_ok()
-                };
-                if !ok {
+                if !on_disk[k] {
                     crate::println!("swap: write of slot {} failed; page kept", v.slot);
                     for &(i, va, old) in &maps[v.first..v.first + v.count] {
                         if let Some(pte) = procs.pte(i, va) {
