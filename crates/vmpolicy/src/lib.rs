@@ -26,17 +26,22 @@
 //! the kernel may call it in its reclaim path with a lock held.
 //!
 //! Costs: `insert`, `remove`, FIFO's `victim` and `set_kind` (apart from
-//! resetting ages) are O(1); Clock's `victim` is at most two turns of the
-//! hand; LRU's `victim` is amortised O(1) (each frame's A bit is read at
-//! most once per scan interval, through a per-age index the scan rebuilds);
+//! resetting ages, and rebuilding LRU's or Enhanced Clock's index) are
+//! O(1); Clock's `victim` is at most two turns of the hand; LRU's `victim`
+//! is amortised O(1) (each frame's A bit is read at most once per scan
+//! interval, through a per-age index the scan rebuilds); Enhanced Clock's
+//! is Clock's hand plus amortised O(1) for its (0,0) search, which reads
+//! only the frames that may be (0,0) (a list of candidates in circle order:
+//! a frame leaves it when seen used or dirty, and rejoins when the hand
+//! clears its A and it is clean);
 //! the LRU `scan` visits every resident frame once. One exception: to keep
 //! the scan's loop short it leaves the index's back links out, and the
 //! first LRU `remove` after a scan rebuilds them, O(resident) (at most once
 //! per scan, and only if something is removed; victims need no back link).
 //!
 //! Memory: 17 bytes per frame of capacity (two u32 links for the resident
-//! list, two for LRU's age index, the age) plus 4 KiB of bucket sentinels,
-//! all allocated by `new`, in five arrays.
+//! list, two for LRU's age index or Enhanced Clock's candidates, the age)
+//! plus 4 KiB of bucket sentinels, all allocated by `new`, in five arrays.
 //!
 //! A frame that `victim` returned is no longer in the set. If the kernel
 //! then cannot evict it (it became pinned, swap is full), it `insert`s it

@@ -16,10 +16,12 @@ pub struct Policy {
     /// Resident (evictable) frames. FIFO and LRU: load order, oldest first.
     /// Clock and Enhanced Clock: the circle, front = where the hand points.
     list: FrameList,
-    /// LRU aging counters; 0 for a newly inserted frame.
+    /// LRU aging counters; 0 for a newly inserted frame. Enhanced Clock
+    /// marks its candidates here (`ECLOCK_CANDIDATE`).
     age: Vec<u8>,
-    /// LRU only: the resident frames by (A seen, age), kept while the kind
-    /// is `Lru` and rebuilt when it becomes `Lru`.
+    /// LRU: the resident frames by (A seen, age), kept while the kind is
+    /// `Lru` and rebuilt when it becomes `Lru`. Enhanced Clock: bucket 0
+    /// holds the frames that may be (A=0, D=0), in circle order.
     index: AgeIndex,
     stats: Stats,
 }
@@ -57,8 +59,18 @@ impl Policy {
         for f in 0..self.age.len() {
             self.age[f] = 0;
         }
-        if kind == PolicyKind::Lru {
-            self.rebuild_index();
+        match kind {
+            PolicyKind::Lru => self.rebuild_index(),
+            // Nothing is known of the bits: every frame may be (0,0).
+            PolicyKind::EClock => {
+                self.index.clear();
+                let mut node = self.list.front();
+                while let Some(f) = node {
+                    self.eclock_candidate(f);
+                    node = self.list.next_of(f);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -94,9 +106,13 @@ impl Policy {
         self.list.iter()
     }
 
-    /// `frame`'s LRU age, if resident (kept, but unused, by other kinds).
+    /// `frame`'s LRU age, if resident (0 under Enhanced Clock, which keeps
+    /// its own marks there; kept, but unused, by FIFO and Clock).
     pub fn age(&self, frame: usize) -> Option<u8> {
-        self.contains(frame).then(|| self.age[frame])
+        self.contains(frame).then(|| match self.kind {
+            PolicyKind::EClock => 0,
+            _ => self.age[frame],
+        })
     }
 
     pub fn stats(&self) -> Stats {
@@ -112,8 +128,11 @@ impl Policy {
             return false;
         }
         self.age[frame] = 0;
-        if self.kind == PolicyKind::Lru {
-            self.index.push(frame, bucket(false, 0));
+        match self.kind {
+            PolicyKind::Lru => self.index.push(frame, bucket(false, 0)),
+            // Its bits are not known yet.
+            PolicyKind::EClock => self.eclock_candidate(frame),
+            _ => {}
         }
         true
     }
@@ -124,10 +143,22 @@ impl Policy {
         if !self.list.remove(frame) {
             return false;
         }
-        if self.kind == PolicyKind::Lru {
-            self.index.remove(frame);
-        }
+        self.forget_indexed(frame);
         true
+    }
+
+    /// Takes `frame`, just out of the resident list, out of the index too
+    /// if it is there (every frame under LRU; a candidate under Enhanced
+    /// Clock).
+    fn forget_indexed(&mut self, frame: usize) {
+        match self.kind {
+            PolicyKind::Lru => self.index.remove(frame),
+            PolicyKind::EClock if self.age[frame] == ECLOCK_CANDIDATE => {
+                self.index.remove(frame);
+                self.age[frame] = 0;
+            }
+            _ => {}
+        }
     }
 
     /// Chooses a victim, removes it from the resident set and returns it;
@@ -153,7 +184,10 @@ impl Policy {
             }
             PolicyKind::EClock => {
                 self.eclock_victim(hw);
-                self.list.pop_front()?
+                let v = self.list.pop_front()?;
+                // Only if no pass found one and the hand's frame is taken.
+                self.forget_indexed(v);
+                v
             }
         };
         self.stats.evictions += 1;
@@ -288,13 +322,33 @@ impl Policy {
     /// Leaves the victim at the front (the hand), for the caller to pop, so
     /// the hand stops just past it. The kernel writes a dirty victim back
     /// before reusing its frame (the policy never clears D).
+    ///
+    /// Pass 1 does not walk the circle. It reads only the *candidates*: the
+    /// frames that may be (0,0), kept in circle order in the index's bucket
+    /// 0 (see [`EClock's candidates`](Self::eclock_candidate)). The
+    /// hardware only ever sets A and D, so a frame once seen with either set
+    /// cannot be (0,0) until this policy clears its A, in pass 2, which
+    /// makes it a candidate again if it is clean. Each candidate read and
+    /// found used or dirty leaves the list. So pass 1 costs one read per
+    /// candidate dropped, not one per resident frame: without this, a
+    /// machine whose pages are all dirty (anonymous memory) read every
+    /// frame's bits, through the reverse map, for every victim.
+    ///
+    /// Pass 2 is the clock hand over the circle, as Clock's: each step
+    /// clears an A bit or stops.
     fn eclock_victim<A: AccessBits + ?Sized>(&mut self, hw: &mut A) {
         for _ in 0..2 {
-            let clean = self.list.iter().find(|&f| !hw.accessed(f) && !hw.dirty(f));
-            if let Some(f) = clean {
-                self.list.rotate_to_front(f);
-                return;
+            while let Some((_, f)) = self.index.first(0, 1) {
+                self.index.remove_front(0, f);
+                self.age[f] = 0;
+                if !hw.accessed(f) && !hw.dirty(f) {
+                    self.list.rotate_to_front(f);
+                    return;
+                }
             }
+            // No (0,0) frame: so no candidate either, and those pass 2 makes
+            // are appended in the order it passes them, which is their
+            // circle order once the hand has moved past them.
             let mut node = self.list.front();
             while let Some(f) = node {
                 if !hw.test_and_clear_accessed(f) {
@@ -302,8 +356,25 @@ impl Policy {
                     return;
                 }
                 self.stats.a_clears += 1;
+                if !hw.dirty(f) {
+                    self.eclock_candidate(f);
+                }
                 node = self.list.next_of(f);
             }
         }
     }
+
+    /// Enhanced Clock: `frame` may be (0,0): put it at the back of the
+    /// candidates (bucket 0 of the index), marked by age 1. Every resident
+    /// frame that is (0,0) is a candidate, and the candidates are in circle
+    /// order (front nearest the hand): a new frame joins at the back of
+    /// both; pass 2 appends the frames it clears in the order it passes
+    /// them, and the hand then moves past them, to the back of the circle.
+    fn eclock_candidate(&mut self, frame: usize) {
+        self.index.push(frame, 0);
+        self.age[frame] = ECLOCK_CANDIDATE;
+    }
 }
+
+/// Enhanced Clock's mark, in `age`, of a frame on its candidate list.
+const ECLOCK_CANDIDATE: u8 = 1;

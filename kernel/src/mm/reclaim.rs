@@ -86,8 +86,12 @@ pub fn set_one(which: usize, v: usize) -> Result<(), ()> {
     set_watermarks(w[0], w[1], w[2])
 }
 
-/// The reclaim thread's wake-up flag; its address is the sleep channel.
-static KSWAPD: SpinLock<bool> = SpinLock::new("kswapd", false);
+/// Why the reclaim thread should run: `RECLAIM` (free frames fell below
+/// low) and/or `AGE` (global LRU's aging scan is due). Its address is the
+/// sleep channel.
+static KSWAPD: SpinLock<u8> = SpinLock::new("kswapd", 0);
+const RECLAIM: u8 = 1;
+const AGE: u8 = 2;
 
 fn kswapd_chan() -> usize {
     &KSWAPD as *const _ as usize
@@ -102,7 +106,7 @@ pub fn before_alloc(own: Option<&mut AddressSpace>) {
     // Without swap the thread could only drop clean file pages: direct
     // reclaim does that where it is needed.
     if free < low && swap::slot_counts().0 > 0 {
-        wake_kswapd();
+        wake_kswapd(RECLAIM);
     }
     if free < min && proc::current().is_some() {
         DIRECT.fetch_add(1, Ordering::Relaxed);
@@ -119,12 +123,20 @@ pub fn before_alloc(own: Option<&mut AddressSpace>) {
     }
 }
 
-fn wake_kswapd() {
+fn wake_kswapd(why: u8) {
     let mut g = KSWAPD.lock();
-    if !*g {
-        *g = true;
+    if *g & why != why {
+        *g |= why;
         drop(g);
         proc::wakeup(kswapd_chan());
+    }
+}
+
+/// Timer tick on the tick hart (interrupt context): wake the reclaim
+/// thread if global LRU's aging scan is due (`replace::aging_due`).
+pub fn on_tick(now: u64) {
+    if super::replace::aging_due(now) {
+        wake_kswapd(AGE);
     }
 }
 
@@ -143,12 +155,18 @@ const ALL_BUT_FILES: Allowed = Allowed {
 /// free frames reach high (or nothing more can go).
 pub fn kswapd() -> ! {
     loop {
-        {
+        let why = {
             let mut g = KSWAPD.lock();
-            while !*g {
+            while *g == 0 {
                 g = proc::sleep(kswapd_chan(), g);
             }
-            *g = false;
+            core::mem::take(&mut *g)
+        };
+        if why & AGE != 0 {
+            super::replace::age_now();
+        }
+        if why & RECLAIM == 0 {
+            continue;
         }
         WAKEUPS.fetch_add(1, Ordering::Relaxed);
         let (_, _, high) = watermarks();
@@ -511,7 +529,7 @@ pub fn out_of_memory(asp: &mut AddressSpace, tries: usize) -> bool {
     if reclaim_from(Some(asp), BATCH, ALL_BUT_FILES, others) > 0 {
         return true;
     }
-    wake_kswapd();
+    wake_kswapd(RECLAIM);
     match largest(asp) {
         Some((p, _)) if !me.is_some_and(|m| core::ptr::eq(m, p)) => {
             let pid = p.pid();

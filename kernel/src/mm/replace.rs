@@ -19,31 +19,36 @@
 //! Lock order: `GLOBAL` (a sleep lock: reclaim sleeps on the disk holding
 //! it) comes after the caller's own address-space lock and before the
 //! address-space locks it takes with `try_lock`.
-use super::addr::{PhysAddr, PAGE_SIZE};
+use super::addr::{PhysAddr, VirtAddr, PAGE_SIZE};
 use super::aspace::AddressSpace;
 use super::backing::Backing;
 use super::frame;
 use super::reclaim::{BATCH, SCANNED};
 use super::rmap::{self, Procs, MAX_MAPS};
 use super::swap::{self, Out};
-use crate::arch::riscv::pte::{Pte, A, D};
+use crate::arch::riscv::pte::{Pte, A, D, U};
 use crate::sync::SleepLock;
+use abi::limits::NPROC;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use vm::reclaim::{evict_how, Allowed, Evict, PageKind};
-use vm::rmap::combine;
+use vm::rmap::{combine, Probe, Spaces};
 use vm::swap::swap_pte;
 use vm::VmaFlags;
 use vmpolicy::{AccessBits, Policy, PolicyKind, Stats};
 
 struct Global {
     policy: Policy,
-    /// Interrupt count at the last aging scan.
-    last_scan: u64,
+    /// LRU's aging scan: a bit per frame, set where the walk of the page
+    /// tables found (and cleared) A, read and cleared by `policy.scan`.
+    used: Vec<u64>,
     /// `policy.stats()` when last added to vmstat's counters.
     seen: Stats,
 }
+
+/// Interrupt count at the last aging scan.
+static LAST_AGE: AtomicU64 = AtomicU64::new(0);
 
 /// vmstat: PTEs unmapped through the reverse map; frames evicted from more
 /// than one PTE at once.
@@ -62,7 +67,8 @@ pub fn heap_need(n: usize) -> usize {
     let links = p2((n + 513) * 4);
     // Plus two of the biggest block: the region added to the heap need not
     // be aligned, and the buddy allocator carves aligned blocks from it.
-    6 * links + p2(n) + p2(2 * n) + PAGE_SIZE
+    // Last, the aging scan's bit per frame.
+    6 * links + p2(n) + p2(2 * n) + PAGE_SIZE + p2(n.div_ceil(64) * 8)
 }
 
 /// Whether global replacement runs (its policy could be made at boot).
@@ -80,7 +86,7 @@ pub fn init(nframes: usize) {
     }
     *GLOBAL.lock() = Some(Global {
         policy: Policy::new(super::reslimit::global_kind(), nframes),
-        last_scan: 0,
+        used: alloc::vec![0; nframes.div_ceil(64)],
         seen: Stats::default(),
     });
     ACTIVE.store(true, Ordering::Relaxed);
@@ -100,11 +106,9 @@ impl AccessBits for Bits<'_, '_> {
     fn dirty(&self, f: usize) -> bool {
         bits(&mut self.0.borrow_mut(), f, D, false)
     }
-    fn end_batch(&mut self) {
-        // Cleared A bits must reach every hart's TLB, or a page in use
-        // there never shows A again.
-        shootdown();
-    }
+    // No `end_batch` shootdown: the A bits cleared while choosing victims
+    // reach other harts' TLBs with the batch's own shootdown in `finish`,
+    // or at those harts' next trap (see `age`).
 }
 
 /// `bit` of frame `f`: set in any PTE mapping it (cleared in all if
@@ -153,6 +157,108 @@ fn shootdown() {
     crate::arch::riscv::sbi::remote_sfence_vma_all(0, usize::MAX);
 }
 
+/// Whether the aging interval has passed since the last scan; if so the
+/// caller scans (the time is taken now, so only one caller does).
+fn interval_passed(now: u64) -> bool {
+    let every = super::reslimit::scan_ticks();
+    let last = LAST_AGE.load(Ordering::Relaxed);
+    every != 0
+        && now.wrapping_sub(last) >= every
+        && LAST_AGE
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+}
+
+/// Timer tick (interrupt context): whether the reclaim thread should run
+/// LRU's aging scan of the frame table now. It should when global
+/// replacement runs LRU, the interval (`scan_ms`) has passed, and memory
+/// is near the watermarks (free frames below twice `high`): only then can
+/// victims be near, and a scan of every resident page each 10 ms is not
+/// free (docs/replacement.md gives its cost).
+pub fn aging_due(now: u64) -> bool {
+    active()
+        && super::reslimit::global_kind() == PolicyKind::Lru
+        && frame::free_count() < 2 * super::reclaim::watermarks().2
+        && interval_passed(now)
+}
+
+/// The reclaim thread's aging scan (see `aging_due`).
+pub fn age_now() {
+    let mut g = GLOBAL.lock();
+    let Some(gl) = g.as_mut() else { return };
+    if catch_up(&mut gl.policy) != PolicyKind::Lru {
+        return;
+    }
+    age(gl, &mut Procs::new(None));
+    let s = gl.policy.stats();
+    super::reslimit::account(s, gl.seen);
+    gl.seen = s;
+}
+
+/// LRU's aging scan of every listed frame. The A bits are gathered by
+/// walking each address space's page table, not by asking the reverse map
+/// frame by frame: a walk reads PTEs in order, a handful of instructions
+/// each, where one reverse-map lookup costs hundreds. A set A bit of a
+/// frame the policy lists is cleared (in place, shared tables too) and the
+/// frame noted in `used`; the policy's scan then shifts the noted bits
+/// into the ages. The OR over every PTE of a frame comes out of the walk by
+/// itself. An address space whose lock is held elsewhere is skipped: its A
+/// bits stay set and count at the next scan (its pages age one interval
+/// too fast meanwhile).
+///
+/// No TLB shootdown follows the clears. A hart running a process may keep
+/// a translation with A set and use the page through it without setting A
+/// again, but only until its next trap: every return to user space flushes
+/// the whole TLB (`userret`), and every hart takes a timer interrupt each
+/// tick. So a page in use shows A again within one tick, and the worst a
+/// stale entry does is make a page look one interval older. Eviction,
+/// which must not leave a stale translation, shoots down in `finish`. A
+/// remote fence costs milliseconds in QEMU (about 4 ms with three harts on
+/// a busy host): as much as the rest of a 9,000-page scan, every 10 ms.
+fn age(gl: &mut Global, procs: &mut Procs) {
+    let total = frame::total();
+    let used = &mut gl.used;
+    for i in 0..NPROC {
+        if procs.open(i) != Probe::Ready {
+            continue;
+        }
+        if let Some(a) = procs.space(i) {
+            a.pt.for_each_leaf(|va, pte| {
+                if pte & (U | A) != U | A {
+                    return;
+                }
+                let pa = PhysAddr(vm::pte::pte_pa(pte));
+                let n = frame::number(pa);
+                if n < total && frame::listed(pa) && a.pt.test_and_clear_accessed(VirtAddr(va)) {
+                    used[n / 64] |= 1 << (n % 64);
+                }
+            });
+        }
+        procs.unlock_unpinned();
+    }
+    gl.policy.scan(&mut Used(used));
+}
+
+/// The A bits the aging walk gathered, as the policy's scan reads them.
+struct Used<'a>(&'a mut [u64]);
+
+impl AccessBits for Used<'_> {
+    fn test_and_clear_accessed(&mut self, f: usize) -> bool {
+        let (w, b) = (f / 64, 1u64 << (f % 64));
+        let set = self.0.get(w).is_some_and(|x| x & b != 0);
+        if set {
+            self.0[w] &= !b;
+        }
+        set
+    }
+    fn accessed(&self, f: usize) -> bool {
+        self.0.get(f / 64).is_some_and(|x| x & (1 << (f % 64)) != 0)
+    }
+    fn dirty(&self, _: usize) -> bool {
+        false // LRU's scan reads only A
+    }
+}
+
 /// A frame picked for eviction whose PTEs were already rewritten.
 struct Victim {
     pa: PhysAddr,
@@ -192,19 +298,13 @@ pub fn reclaim(
     let mut g = GLOBAL.lock();
     let gl = g.as_mut()?;
     allowed.swap = allowed.swap && swap::has_room();
-    take_pending(&mut gl.policy);
-    let kind = super::reslimit::global_kind();
-    if gl.policy.kind() != kind {
-        gl.policy.set_kind(kind);
-    }
+    let kind = catch_up(&mut gl.policy);
     let mut procs = Procs::new(own);
-    // LRU's aging scan runs when reclaim does, if the scan interval passed
-    // since the last one (there is nobody to age idle memory for).
-    let now = crate::trap::interrupts();
-    let every = super::reslimit::scan_ticks();
-    if kind == PolicyKind::Lru && every != 0 && now.wrapping_sub(gl.last_scan) >= every {
-        gl.last_scan = now;
-        gl.policy.scan(&mut Bits(RefCell::new(&mut procs)));
+    // LRU's aging scan runs from the reclaim thread on the timer
+    // (`aging_due`); here too if the interval passed meanwhile (the thread
+    // may be busy evicting).
+    if kind == PolicyKind::Lru && interval_passed(crate::trap::interrupts()) {
+        age(gl, &mut procs);
     }
     let mut victims: Vec<Victim> = Vec::new();
     let mut maps: Vec<Map> = Vec::new();
@@ -241,6 +341,17 @@ pub fn reclaim(
     super::reslimit::account(s, gl.seen);
     gl.seen = s;
     Some(freed)
+}
+
+/// Bring the policy up to date: the frames mapped since it last ran, and
+/// the kind `vmctl policy` chose meanwhile. Returns the kind.
+fn catch_up(policy: &mut Policy) -> PolicyKind {
+    take_pending(policy);
+    let kind = super::reslimit::global_kind();
+    if policy.kind() != kind {
+        policy.set_kind(kind);
+    }
+    kind
 }
 
 /// Move the frames mapped since the last reclaim into the policy, in the

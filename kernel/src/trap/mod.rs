@@ -83,14 +83,15 @@ fn devintr(scause: usize) -> Dev {
             Dev::Other
         }
         IRQ_S_TIMER => {
-            let tick_hart = cpu::id() == TICK_HART.load(Ordering::Relaxed);
-            if tick_hart
-                && (INTERRUPTS.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(HZ / USER_HZ)
-            {
-                let mut t = TICKS.lock();
-                *t += 1;
-                drop(t);
-                proc::wakeup(&TICKS as *const _ as usize);
+            if cpu::id() == TICK_HART.load(Ordering::Relaxed) {
+                let now = INTERRUPTS.fetch_add(1, Ordering::Relaxed) + 1;
+                if now.is_multiple_of(HZ / USER_HZ) {
+                    let mut t = TICKS.lock();
+                    *t += 1;
+                    drop(t);
+                    proc::wakeup(&TICKS as *const _ as usize);
+                }
+                crate::mm::reclaim::on_tick(now);
             }
             sbi::set_timer(csr::time() + TIMEBASE / HZ);
             Dev::Timer

@@ -9,6 +9,7 @@
 #![no_main]
 
 mod baseline;
+mod global;
 mod pages;
 mod tests;
 

@@ -14,6 +14,8 @@ pub const TESTS: &[Test] = &[
     Test::forked("sharedfile", sharedfile),
     Test::forked("execshort", execshort),
     Test::forked("swapfull", swapfull),
+    Test::forked("policies", crate::global::policies),
+    Test::forked("aging", crate::global::aging),
 ];
 
 /// Twice the RAM of anonymous memory, each page with its own pattern,
