@@ -145,6 +145,7 @@ impl Segment {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
 
     #[test]
@@ -160,6 +161,47 @@ mod tests {
             memsz: 0x4000,
         };
         assert_eq!(Segment::parse(&s.to_bytes()), Some(s));
+    }
+
+    /// The bytes laid out field by field from the ELF64 specification.
+    #[test]
+    fn bytes_are_where_the_spec_puts_them() {
+        let (entry, phoff, vaddr, filesz, memsz) = (0x40u64, 64u64, 0x2000u64, 0x30u64, 0x4000u64);
+        let mut e = std::vec::Vec::new();
+        e.extend_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1, 1, 0]);
+        e.extend_from_slice(&[0; 8]);
+        e.extend_from_slice(&2u16.to_le_bytes()); // e_type
+        e.extend_from_slice(&243u16.to_le_bytes()); // e_machine
+        e.extend_from_slice(&1u32.to_le_bytes()); // e_version
+        e.extend_from_slice(&entry.to_le_bytes());
+        e.extend_from_slice(&phoff.to_le_bytes());
+        e.extend_from_slice(&0u64.to_le_bytes()); // e_shoff
+        e.extend_from_slice(&0u32.to_le_bytes()); // e_flags
+        e.extend_from_slice(&64u16.to_le_bytes()); // e_ehsize
+        e.extend_from_slice(&56u16.to_le_bytes()); // e_phentsize
+        e.extend_from_slice(&1u16.to_le_bytes()); // e_phnum
+        e.extend_from_slice(&[0; 6]); // e_shentsize, e_shnum, e_shstrndx
+        e.extend_from_slice(&1u32.to_le_bytes()); // p_type
+        e.extend_from_slice(&5u32.to_le_bytes()); // p_flags
+        e.extend_from_slice(&0u64.to_le_bytes()); // p_offset
+        e.extend_from_slice(&vaddr.to_le_bytes()); // p_vaddr
+        e.extend_from_slice(&vaddr.to_le_bytes()); // p_paddr
+        e.extend_from_slice(&filesz.to_le_bytes());
+        e.extend_from_slice(&memsz.to_le_bytes());
+        e.extend_from_slice(&4096u64.to_le_bytes()); // p_align
+        let seg = Segment {
+            typ: PT_LOAD,
+            flags: PF_R | PF_X,
+            offset: 0,
+            vaddr,
+            filesz,
+            memsz,
+        };
+        assert_eq!(
+            &e[..EHDR_SIZE],
+            &Header::exec(entry, phoff, 1).to_bytes()[..]
+        );
+        assert_eq!(&e[EHDR_SIZE..], &seg.to_bytes()[..]);
     }
 
     #[test]
