@@ -652,20 +652,12 @@ mod tests {
 
     /// A minimal ELF64 header plus program headers, for `check_layout`.
     fn fake_elf(entry: u64, segs: &[(u64, u64, u64, u32)]) -> Vec<u8> {
-        use abi::elf::{Header, Segment, EHDR_SIZE, PT_LOAD};
+        use abi::elf::{Header, Segment, EHDR_SIZE};
         let mut b = Header::exec(entry, EHDR_SIZE as u64, segs.len() as u16)
             .to_bytes()
             .to_vec();
         for &(vaddr, offset, memsz, flags) in segs {
-            let seg = Segment {
-                typ: PT_LOAD,
-                flags,
-                offset,
-                vaddr,
-                filesz: memsz,
-                memsz,
-            };
-            b.extend_from_slice(&seg.to_bytes());
+            b.extend_from_slice(&Segment::load(flags, offset, vaddr, memsz, memsz).to_bytes());
         }
         b
     }

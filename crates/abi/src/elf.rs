@@ -112,6 +112,18 @@ pub struct Segment {
 }
 
 impl Segment {
+    /// A loadable segment.
+    pub fn load(flags: u32, offset: u64, vaddr: u64, filesz: u64, memsz: u64) -> Segment {
+        Segment {
+            typ: PT_LOAD,
+            flags,
+            offset,
+            vaddr,
+            filesz,
+            memsz,
+        }
+    }
+
     /// Decodes the first [`PHDR_SIZE`] bytes of `b`; None if it is shorter.
     pub fn parse(b: &[u8]) -> Option<Segment> {
         if b.len() < PHDR_SIZE {
@@ -152,14 +164,7 @@ mod tests {
     fn headers_round_trip() {
         let h = Header::exec(0x1234, 64, 3);
         assert_eq!(Header::parse(&h.to_bytes()), Some(h));
-        let s = Segment {
-            typ: PT_LOAD,
-            flags: PF_R | PF_X,
-            offset: 0x1000,
-            vaddr: 0x2000,
-            filesz: 0x30,
-            memsz: 0x4000,
-        };
+        let s = Segment::load(PF_R | PF_W, 0x1000, 0x2000, 0x30, 0x4000);
         assert_eq!(Segment::parse(&s.to_bytes()), Some(s));
     }
 
@@ -189,14 +194,7 @@ mod tests {
         e.extend_from_slice(&filesz.to_le_bytes());
         e.extend_from_slice(&memsz.to_le_bytes());
         e.extend_from_slice(&4096u64.to_le_bytes()); // p_align
-        let seg = Segment {
-            typ: PT_LOAD,
-            flags: PF_R | PF_X,
-            offset: 0,
-            vaddr,
-            filesz,
-            memsz,
-        };
+        let seg = Segment::load(PF_R | PF_X, 0, vaddr, filesz, memsz);
         assert_eq!(
             &e[..EHDR_SIZE],
             &Header::exec(entry, phoff, 1).to_bytes()[..]

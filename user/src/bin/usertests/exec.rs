@@ -2,7 +2,7 @@
 //! arguments), descriptors kept across exec.
 
 use crate::util::*;
-use abi::elf::{Header, Segment, PF_R, PF_X, PT_LOAD};
+use abi::elf::{Header, Segment, PF_R, PF_X};
 use abi::fcntl::*;
 use abi::layout::{MAXVA, PAGE_SIZE, TRAPFRAME};
 use abi::limits::MAXARG;
@@ -168,15 +168,7 @@ fn execnonelf() -> TestResult {
 /// arguments and a few bytes of content.
 fn elf(vaddr: u64, filesz: u64, memsz: u64, phoff: u64) -> Vec<u8> {
     let mut e = Header::exec(vaddr, phoff, 1).to_bytes().to_vec();
-    let seg = Segment {
-        typ: PT_LOAD,
-        flags: PF_R | PF_X,
-        offset: 0,
-        vaddr,
-        filesz,
-        memsz,
-    };
-    e.extend_from_slice(&seg.to_bytes());
+    e.extend_from_slice(&Segment::load(PF_R | PF_X, 0, vaddr, filesz, memsz).to_bytes());
     e.resize(256, 0);
     e
 }
