@@ -6,6 +6,7 @@
 //! - [`mem`]: mmap, munmap, mprotect.
 //! - [`vm`]: vmstat, ptdump, procs, vmctl.
 //! - [`reslimit`]: regions with a resident limit, for replacement experiments.
+//! - [`hold`]: system calls made with exactly N frames free (a test hook).
 //! - [`io`]: `print!`-family macros (one write per call), line input.
 //! - [`test`]: the PASS/FAIL test harness.
 //! - [`rt`]: `entry!` and program start; the panic handler.
@@ -21,6 +22,7 @@ pub mod error;
 pub mod fd;
 pub mod fs;
 mod heap;
+pub mod hold;
 pub mod io;
 pub mod mem;
 pub mod probe;

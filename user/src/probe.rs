@@ -1,6 +1,7 @@
 //! What the VM test programs share: raw loads and stores at addresses no
 //! Rust reference covers (memory the test mapped, or a bad address whose
-//! access must get the process killed), the fault counters, page rounding.
+//! access must get the process killed), the fault counters, page rounding,
+//! a child that talks with its parent both ways.
 //!
 //! The accesses are volatile so each one really happens: a test counts
 //! the faults they cause.
@@ -51,24 +52,25 @@ pub fn page_up(a: usize) -> usize {
     (a + PAGE_SIZE - 1) & !(PAGE_SIZE - 1)
 }
 
-/// Two pipes for a parent and the child it is about to fork to talk both
-/// ways. After the fork each side drops the two ends that are the other's.
-pub struct TwoWay {
-    pub to_child: crate::fd::Fd,
-    pub from_parent: crate::fd::Fd,
-    pub from_child: crate::fd::Fd,
-    pub to_parent: crate::fd::Fd,
+/// A child forked by [`spawn_talking`], and the parent's ends of the two
+/// pipes between them.
+pub struct Talker {
+    pub pid: i32,
+    pub to_child: Fd,
+    pub from_child: Fd,
 }
 
-/// Make a [`TwoWay`], with the error as text.
-pub fn two_way() -> core::result::Result<TwoWay, String> {
-    let pipe = || crate::fd::Fd::pipe().map_err(|_| String::from("pipe failed"));
+/// Forks a child that runs `f(from_parent, to_parent)` and exits with its
+/// answer; the parent keeps the other two ends. Errors come as text.
+pub fn spawn_talking(f: impl FnOnce(&Fd, &Fd) -> i32) -> core::result::Result<Talker, String> {
+    let pipe = || Fd::pipe().map_err(|_| String::from("pipe failed"));
     let (from_parent, to_child) = pipe()?;
     let (from_child, to_parent) = pipe()?;
-    Ok(TwoWay {
+    let pid = crate::process::spawn(|| f(&from_parent, &to_parent))
+        .map_err(|_| String::from("fork failed"))?;
+    Ok(Talker {
+        pid,
         to_child,
-        from_parent,
         from_child,
-        to_parent,
     })
 }

@@ -531,45 +531,33 @@ fn write_file(path: &Path, text: &str) -> Result<(), String> {
 /// start on page boundaries, text (R+X) at 0 holding the entry point, and
 /// data R+W; no segment both writable and executable. Returns the entry.
 fn check_layout(elf: &[u8]) -> Result<u64, String> {
-    let u16_at = |o: usize| elf.get(o..o + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
-    let u32_at = |o: usize| {
-        elf.get(o..o + 4)
-            .map(|b| u32::from_le_bytes(b.try_into().unwrap()))
-    };
-    let u64_at = |o: usize| {
-        elf.get(o..o + 8)
-            .map(|b| u64::from_le_bytes(b.try_into().unwrap()))
-    };
+    use abi::elf::{Header, Segment, EM_RISCV, ET_EXEC, PF_R, PF_W, PF_X, PT_LOAD};
     let short = || "truncated ELF file".to_string();
 
-    if elf.get(0..6) != Some(&[0x7f, b'E', b'L', b'F', 2, 1][..]) {
+    if !Header::is_elf64(elf) {
         return Err("not a little-endian ELF64 file".into());
     }
-    const ET_EXEC: u16 = 2;
-    const EM_RISCV: u16 = 243;
-    const PT_LOAD: u32 = 1;
-    const PF_X: u32 = 1;
-    const PF_W: u32 = 2;
-    const PF_R: u32 = 4;
-    if u16_at(16) != Some(ET_EXEC) || u16_at(18) != Some(EM_RISCV) {
+    let h = Header::parse(elf).ok_or_else(short)?;
+    if h.typ != ET_EXEC || h.machine != EM_RISCV {
         return Err("not a RISC-V executable".into());
     }
-    let entry = u64_at(24).ok_or_else(short)?;
-    let phoff = u64_at(32).ok_or_else(short)? as usize;
-    let phentsize = u16_at(54).ok_or_else(short)? as usize;
-    let phnum = u16_at(56).ok_or_else(short)? as usize;
+    let entry = h.entry;
 
     let mut loads = Vec::new();
-    for i in 0..phnum {
-        let ph = phoff + i * phentsize;
-        if u32_at(ph).ok_or_else(short)? != PT_LOAD {
+    for i in 0..h.phnum as usize {
+        let ph = (h.phoff as usize).saturating_add(i * h.phentsize as usize);
+        let seg = Segment::parse(elf.get(ph..).ok_or_else(short)?).ok_or_else(short)?;
+        if seg.typ != PT_LOAD {
             continue;
         }
-        let flags = u32_at(ph + 4).ok_or_else(short)?;
-        let offset = u64_at(ph + 8).ok_or_else(short)?;
-        let vaddr = u64_at(ph + 16).ok_or_else(short)?;
-        let filesz = u64_at(ph + 32).ok_or_else(short)?;
-        let memsz = u64_at(ph + 40).ok_or_else(short)?;
+        let Segment {
+            flags,
+            offset,
+            vaddr,
+            filesz,
+            memsz,
+            ..
+        } = seg;
         if vaddr % PAGE != 0 || offset % PAGE != 0 {
             return Err(format!(
                 "segment at {vaddr:#x} (file offset {offset:#x}) is not page aligned"
@@ -664,22 +652,12 @@ mod tests {
 
     /// A minimal ELF64 header plus program headers, for `check_layout`.
     fn fake_elf(entry: u64, segs: &[(u64, u64, u64, u32)]) -> Vec<u8> {
-        let mut b = vec![0u8; 64 + 56 * segs.len()];
-        b[..6].copy_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1]);
-        b[16..18].copy_from_slice(&2u16.to_le_bytes());
-        b[18..20].copy_from_slice(&243u16.to_le_bytes());
-        b[24..32].copy_from_slice(&entry.to_le_bytes());
-        b[32..40].copy_from_slice(&64u64.to_le_bytes());
-        b[54..56].copy_from_slice(&56u16.to_le_bytes());
-        b[56..58].copy_from_slice(&(segs.len() as u16).to_le_bytes());
-        for (i, &(vaddr, offset, memsz, flags)) in segs.iter().enumerate() {
-            let p = 64 + 56 * i;
-            b[p..p + 4].copy_from_slice(&1u32.to_le_bytes());
-            b[p + 4..p + 8].copy_from_slice(&flags.to_le_bytes());
-            b[p + 8..p + 16].copy_from_slice(&offset.to_le_bytes());
-            b[p + 16..p + 24].copy_from_slice(&vaddr.to_le_bytes());
-            b[p + 32..p + 40].copy_from_slice(&memsz.to_le_bytes());
-            b[p + 40..p + 48].copy_from_slice(&memsz.to_le_bytes());
+        use abi::elf::{Header, Segment, EHDR_SIZE};
+        let mut b = Header::exec(entry, EHDR_SIZE as u64, segs.len() as u16)
+            .to_bytes()
+            .to_vec();
+        for &(vaddr, offset, memsz, flags) in segs {
+            b.extend_from_slice(&Segment::load(flags, offset, vaddr, memsz, memsz).to_bytes());
         }
         b
     }

@@ -7,6 +7,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod elf;
 pub mod fs;
 pub mod layout;
 pub mod mman;

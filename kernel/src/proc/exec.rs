@@ -8,28 +8,13 @@ use crate::mm::aspace::AddressSpace;
 use crate::mm::backing::{Backing, Vma};
 use crate::mm::fault::{self, Access};
 use crate::mm::uaccess;
+use abi::elf::{Header, Segment, EHDR_SIZE, EM_RISCV, PF_R, PF_W, PF_X, PHDR_SIZE, PT_LOAD};
 use abi::layout::{MMAP_BASE, STACK_BOTTOM, STACK_INITIAL, STACK_TOP};
 use abi::limits::MAXARG;
 use vm::{Perm, VmaFlags};
 
-const ELF_MAGIC: [u8; 4] = *b"\x7fELF";
-const EM_RISCV: u16 = 243;
-const PT_LOAD: u32 = 1;
-const PF_X: u32 = 1;
-const PF_W: u32 = 2;
-const PF_R: u32 = 4;
 /// Most bytes of argument strings and pointers exec copies.
 const MAX_ARG_BYTES: usize = (STACK_INITIAL * PAGE_SIZE) / 2;
-
-fn u16_at(b: &[u8], o: usize) -> u16 {
-    u16::from_le_bytes([b[o], b[o + 1]])
-}
-fn u32_at(b: &[u8], o: usize) -> u32 {
-    u32::from_le_bytes(b[o..o + 4].try_into().unwrap())
-}
-fn u64_at(b: &[u8], o: usize) -> usize {
-    u64::from_le_bytes(b[o..o + 8].try_into().unwrap()) as usize
-}
 
 fn read_exact(ip: &Inode, off: usize, buf: &mut [u8]) -> Result<(), ()> {
     let n = buf.len();
@@ -41,30 +26,32 @@ fn read_exact(ip: &Inode, off: usize, buf: &mut [u8]) -> Result<(), ()> {
 
 /// Map the program's loadable segments; returns (entry, end of data).
 fn load(ip: &Inode, asp: &mut AddressSpace) -> Result<(usize, usize), ()> {
-    let mut eh = [0u8; 64];
+    let mut eh = [0u8; EHDR_SIZE];
     read_exact(ip, 0, &mut eh)?;
-    if eh[..4] != ELF_MAGIC || eh[4] != 2 || eh[5] != 1 || u16_at(&eh, 18) != EM_RISCV {
+    let h = Header::parse(&eh).ok_or(())?;
+    if h.machine != EM_RISCV {
         return Err(());
     }
-    let entry = u64_at(&eh, 24);
-    let (phoff, phentsize, phnum) = (u64_at(&eh, 32), u16_at(&eh, 54) as usize, u16_at(&eh, 56));
-    if phentsize < 56 || phnum > 64 {
+    let entry = h.entry as usize;
+    let (phoff, phentsize, phnum) = (h.phoff as usize, h.phentsize as usize, h.phnum);
+    if phentsize < PHDR_SIZE || phnum > 64 {
         return Err(());
     }
     let size = ip.size();
     let mut top = 0;
     for i in 0..phnum as usize {
-        let mut ph = [0u8; 56];
+        let mut ph = [0u8; PHDR_SIZE];
         read_exact(ip, phoff.checked_add(i * phentsize).ok_or(())?, &mut ph)?;
-        if u32_at(&ph, 0) != PT_LOAD {
+        let seg = Segment::parse(&ph).ok_or(())?;
+        if seg.typ != PT_LOAD {
             continue;
         }
-        let flags = u32_at(&ph, 4);
+        let flags = seg.flags;
         let (off, vaddr, filesz, memsz) = (
-            u64_at(&ph, 8),
-            u64_at(&ph, 16),
-            u64_at(&ph, 32),
-            u64_at(&ph, 40),
+            seg.offset as usize,
+            seg.vaddr as usize,
+            seg.filesz as usize,
+            seg.memsz as usize,
         );
         let vend = vaddr.checked_add(memsz).ok_or(())?;
         // xv6 asks only that a segment's address be page aligned: `ld -N`

@@ -257,8 +257,8 @@ fn takeover() -> Result<(), String> {
         0,
         "child status (2: wrong data, 3: lost write, 4: pipe)"
     );
-    let take = v1.faults[fault::COW_TAKEOVER] - v0.faults[fault::COW_TAKEOVER];
-    let copy = v1.faults[fault::COW_COPY] - v0.faults[fault::COW_COPY];
+    let take = delta(&v0, &v1, fault::COW_TAKEOVER);
+    let copy = delta(&v0, &v1, fault::COW_COPY);
     if cow {
         ensure!(
             take >= npages as u64,
@@ -619,7 +619,7 @@ fn ptdump_bits() -> Result<(), String> {
         let v0 = stat()?;
         wr64(base, 100);
         let v1 = stat()?;
-        let copies = v1.faults[fault::COW_COPY] - v0.faults[fault::COW_COPY];
+        let copies = delta(&v0, &v1, fault::COW_COPY);
         let p0 = rows(0, base, base + PG)?;
         ensure_eq!(p0.len(), 1, "page 0 mapped after write");
         ensure!(
@@ -665,7 +665,7 @@ fn ptdump_bits() -> Result<(), String> {
         p1[0].flags
     );
     if cow {
-        let take = v1.faults[fault::COW_TAKEOVER] - v0.faults[fault::COW_TAKEOVER];
+        let take = delta(&v0, &v1, fault::COW_TAKEOVER);
         ensure!(
             take >= 1,
             "COW_TAKEOVER did not grow for the last owner's write"
@@ -696,7 +696,7 @@ fn counters() -> Result<(), String> {
             wr64(base + i * PG, 1000 + i as u64);
         }
         let Ok(v1) = stat() else { process::exit(9) };
-        let copies = v1.faults[fault::COW_COPY] - v0.faults[fault::COW_COPY];
+        let copies = delta(&v0, &v1, fault::COW_COPY);
         let _ = fs::write(w, &copies.to_le_bytes());
         process::exit(0);
     }
@@ -708,32 +708,32 @@ fn counters() -> Result<(), String> {
     ensure_eq!(st, 0, "child status");
     ensure!(got == Ok(8), "no report from the child");
     let copies = u64::from_le_bytes(b);
-    if cow {
-        ensure!(
-            (N as u64..=N as u64 + 4).contains(&copies),
-            "child's {} writes: COW_COPY grew by {}",
-            N,
-            copies
-        );
-    } else {
-        ensure_eq!(copies, 0, "COW copies with eager fork");
-    }
+    one_per_write(cow, copies, N, "child's", "COW_COPY")?;
     let v0 = stat()?;
     for i in 0..N {
         ensure_eq!(rd64(base + i * PG), i as u64, "parent page {}", i);
         wr64(base + i * PG, 2000 + i as u64);
     }
     let v1 = stat()?;
-    let take = v1.faults[fault::COW_TAKEOVER] - v0.faults[fault::COW_TAKEOVER];
+    let take = delta(&v0, &v1, fault::COW_TAKEOVER);
+    one_per_write(cow, take, N, "parent's (last owner)", "COW_TAKEOVER")
+}
+
+/// Checks that fault counter `counter` grew by `got` over `who`'s `n`
+/// writes to shared pages: by one a write with copy-on-write (and at most
+/// 4 more, for the test's own stack and data), not at all with eager fork.
+fn one_per_write(cow: bool, got: u64, n: usize, who: &str, counter: &str) -> Result<(), String> {
     if cow {
         ensure!(
-            (N as u64..=N as u64 + 4).contains(&take),
-            "parent's {} writes as last owner: COW_TAKEOVER grew by {}",
-            N,
-            take
+            (n as u64..=n as u64 + 4).contains(&got),
+            "{} {} writes: {} grew by {}",
+            who,
+            n,
+            counter,
+            got
         );
     } else {
-        ensure_eq!(take, 0, "COW takeovers with eager fork");
+        ensure_eq!(got, 0, "{} with eager fork", counter);
     }
     Ok(())
 }

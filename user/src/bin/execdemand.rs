@@ -143,23 +143,18 @@ fn again() -> Result<(), String> {
 /// While bigprog runs (paused), its page table holds none of the table's
 /// pages and only a handful of others.
 fn resident() -> Result<(), String> {
-    let ulib::probe::TwoWay {
+    let ulib::probe::Talker {
+        pid,
         to_child,
-        from_parent,
         from_child,
-        to_parent,
-    } = ulib::probe::two_way()?;
-    let pid = process::spawn(|| {
+    } = ulib::probe::spawn_talking(|from_parent, to_parent| {
         let _ = fs::close(0);
         let _ = fs::dup(from_parent.raw());
         let _ = fs::close(1);
         let _ = fs::dup(to_parent.raw());
         let _ = process::exec(PROG, &["bigprog", "pause"]);
         127
-    })
-    .map_err(|_| String::from("fork failed"))?;
-    drop(from_parent);
-    drop(to_parent);
+    })?;
     let result = (|| -> Result<(), String> {
         let mut line = Vec::new();
         ulib::io::read_line(from_child.raw(), &mut line);

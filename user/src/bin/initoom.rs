@@ -24,14 +24,14 @@
 use abi::fcntl::O_RDWR;
 use abi::layout::PAGE_SIZE as PG;
 use abi::mman::{PROT_READ, PROT_WRITE};
-use abi::syscall::{SBRK_EAGER, SYS_EXIT, SYS_PAUSE, SYS_SBRK, SYS_VMCTL, SYS_WRITE};
-use abi::vmstat::{VmStat, VMCTL_HOLD, VMCTL_UNHOLD};
+use abi::syscall::{SBRK_EAGER, SYS_PAUSE, SYS_SBRK, SYS_WRITE};
+use abi::vmstat::VmStat;
 use abi::CONSOLE_MAJOR;
 use core::arch::asm;
 use core::ptr::{read_volatile, write_volatile};
 use ulib::prelude::*;
 use ulib::test::{run_suite, Test};
-use ulib::{ensure, ensure_eq, fs, mem, process, vm};
+use ulib::{ensure, ensure_eq, fs, hold, mem, process, vm};
 
 ulib::entry!(main);
 
@@ -80,35 +80,11 @@ fn spawn_self(args: &[&str]) -> Result<i32, String> {
 }
 
 /// Child of `hold`: take every free frame, keep them `HOLD_TICKS`, give
-/// them back, exit 0. Between hold and unhold it touches no memory (a
-/// fault then could not be served), so that part is registers only.
+/// them back, exit 0. Between hold and release it touches no memory (a
+/// fault then could not be served): `call_holding` is registers only.
 fn hold_child() -> ! {
-    // SAFETY: system calls on registers only; no memory is touched.
-    unsafe {
-        asm!(
-            "li a0, {hold}",
-            "li a1, 0",
-            "li a7, {vmctl}",
-            "ecall",
-            "li a0, {ticks}",
-            "li a7, {pause}",
-            "ecall",
-            "li a0, {unhold}",
-            "li a1, 0",
-            "li a7, {vmctl}",
-            "ecall",
-            "li a0, 0",
-            "li a7, {exit}",
-            "ecall",
-            hold = const VMCTL_HOLD,
-            unhold = const VMCTL_UNHOLD,
-            vmctl = const SYS_VMCTL,
-            pause = const SYS_PAUSE,
-            exit = const SYS_EXIT,
-            ticks = const HOLD_TICKS,
-            options(noreturn),
-        );
-    }
+    let _ = hold::call_holding(0, SYS_PAUSE, HOLD_TICKS, 0);
+    process::exit(0)
 }
 
 /// A page init shares copy-on-write with a child that never writes it.

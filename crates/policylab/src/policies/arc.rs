@@ -17,7 +17,6 @@ const NOWHERE: u8 = 4;
 
 pub struct Arc {
     l: Lists<4>,
-    at: Vec<u8>,
     c: usize,
     p: usize,
 }
@@ -26,81 +25,64 @@ impl Arc {
     pub fn new(frames: usize, distinct: usize) -> Self {
         Arc {
             l: Lists::new(distinct),
-            at: vec![NOWHERE; distinct],
             c: frames,
             p: 0,
         }
     }
 
-    fn len(&self, k: u8) -> usize {
-        self.l.len(k as usize)
-    }
-
-    fn move_to(&mut self, x: usize, to: u8) {
-        self.l.move_to(&mut self.at, x, to);
-    }
-
-    fn drop_lru(&mut self, k: u8) {
-        if let Some(y) = self.l.front(k as usize) {
-            self.move_to(y, NOWHERE);
-        }
-    }
-
     /// Evicts T1's or T2's LRU page into its ghost list.
     fn replace(&mut self, x_in_b2: bool) {
-        let t1 = self.len(T1);
-        if self.len(T1) + self.len(T2) < self.c {
+        let t1 = self.l.len(T1);
+        if self.l.len(T1) + self.l.len(T2) < self.c {
             return;
         }
         let from_t1 = t1 >= 1 && ((x_in_b2 && t1 == self.p) || t1 > self.p);
-        let (from, to) = if from_t1 || self.len(T2) == 0 {
+        let (from, to) = if from_t1 || self.l.len(T2) == 0 {
             (T1, B1)
         } else {
             (T2, B2)
         };
-        if let Some(y) = self.l.front(from as usize) {
-            self.move_to(y, to);
-        }
+        self.l.move_front(from, to);
     }
 }
 
 impl Cache for Arc {
     fn access(&mut self, _i: usize, page: u32, _w: bool) -> bool {
         let x = page as usize;
-        match self.at[x] {
+        match self.l.at(x) {
             T1 | T2 => {
-                self.move_to(x, T2);
+                self.l.move_to(x, T2);
                 return true;
             }
             B1 => {
-                let d = (self.len(B2) / self.len(B1)).max(1);
+                let d = (self.l.len(B2) / self.l.len(B1)).max(1);
                 self.p = (self.p + d).min(self.c);
                 self.replace(false);
-                self.move_to(x, T2);
+                self.l.move_to(x, T2);
             }
             B2 => {
-                let d = (self.len(B1) / self.len(B2)).max(1);
+                let d = (self.l.len(B1) / self.l.len(B2)).max(1);
                 self.p = self.p.saturating_sub(d);
                 self.replace(true);
-                self.move_to(x, T2);
+                self.l.move_to(x, T2);
             }
             _ => {
-                let l1 = self.len(T1) + self.len(B1);
-                let total = l1 + self.len(T2) + self.len(B2);
+                let l1 = self.l.len(T1) + self.l.len(B1);
+                let total = l1 + self.l.len(T2) + self.l.len(B2);
                 if l1 >= self.c {
-                    if self.len(T1) < self.c {
-                        self.drop_lru(B1);
+                    if self.l.len(T1) < self.c {
+                        self.l.move_front(B1, NOWHERE);
                         self.replace(false);
                     } else {
-                        self.drop_lru(T1);
+                        self.l.move_front(T1, NOWHERE);
                     }
                 } else if total >= self.c {
                     if total >= 2 * self.c {
-                        self.drop_lru(B2);
+                        self.l.move_front(B2, NOWHERE);
                     }
                     self.replace(false);
                 }
-                self.move_to(x, T1);
+                self.l.move_to(x, T1);
             }
         }
         false

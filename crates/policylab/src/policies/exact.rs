@@ -88,12 +88,10 @@ impl<'a> Opt<'a> {
             if p.0 >= e.0 {
                 break;
             }
-            self.heap[i] = p;
-            self.pos[p.1 as usize] = i as u32;
+            self.put(i, p);
             i = up;
         }
-        self.heap[i] = e;
-        self.pos[e.1 as usize] = i as u32;
+        self.put(i, e);
     }
 
     /// Moves the entry at `i` down while a child has a larger key.
@@ -114,10 +112,14 @@ impl<'a> Opt<'a> {
             if ch.0 <= e.0 {
                 break;
             }
-            self.heap[i] = ch;
-            self.pos[ch.1 as usize] = i as u32;
+            self.put(i, ch);
             i = c;
         }
+        self.put(i, e);
+    }
+
+    /// Stores entry `e` at heap index `i` and records where its page is.
+    fn put(&mut self, i: usize, e: (u32, u32)) {
         self.heap[i] = e;
         self.pos[e.1 as usize] = i as u32;
     }

@@ -19,7 +19,6 @@ const NOWHERE: u8 = 3;
 
 pub struct S3Fifo {
     l: Lists<3>,
-    at: Vec<u8>,
     freq: Vec<u8>,
     frames: usize,
     s_share: usize,
@@ -31,7 +30,6 @@ impl S3Fifo {
         let s_share = (frames / 10).max(1);
         S3Fifo {
             l: Lists::new(distinct),
-            at: vec![NOWHERE; distinct],
             freq: vec![0; distinct],
             frames,
             s_share,
@@ -39,44 +37,35 @@ impl S3Fifo {
         }
     }
 
-    fn len(&self, k: u8) -> usize {
-        self.l.len(k as usize)
-    }
-
-    fn move_to(&mut self, x: usize, to: u8) {
-        self.l.move_to(&mut self.at, x, to);
-    }
-
     fn evict_to_ghost(&mut self, x: usize) {
         if self.g_cap == 0 {
-            self.move_to(x, NOWHERE);
+            self.l.move_to(x, NOWHERE);
             return;
         }
-        if self.len(G) >= self.g_cap {
-            let old = self.l.front(G as usize).expect("G is full");
-            self.move_to(old, NOWHERE);
+        if self.l.len(G) >= self.g_cap {
+            self.l.move_front(G, NOWHERE);
         }
-        self.move_to(x, G);
+        self.l.move_to(x, G);
     }
 
     fn make_room(&mut self) {
-        while self.len(S) + self.len(M) >= self.frames {
-            let s = self.len(S);
-            if s > 0 && (s >= self.s_share || self.len(M) == 0) {
-                let t = self.l.front(S as usize).expect("S not empty");
+        while self.l.len(S) + self.l.len(M) >= self.frames {
+            let s = self.l.len(S);
+            if s > 0 && (s >= self.s_share || self.l.len(M) == 0) {
+                let t = self.l.front(S).expect("S not empty");
                 if self.freq[t] > 0 {
                     self.freq[t] = 0;
-                    self.move_to(t, M);
+                    self.l.move_to(t, M);
                 } else {
                     self.evict_to_ghost(t);
                 }
             } else {
-                let t = self.l.front(M as usize).expect("M not empty");
+                let t = self.l.front(M).expect("M not empty");
                 if self.freq[t] > 0 {
                     self.freq[t] -= 1;
-                    self.l.move_to_back(M as usize, t);
+                    self.l.move_to(t, M);
                 } else {
-                    self.move_to(t, NOWHERE);
+                    self.l.move_to(t, NOWHERE);
                 }
             }
         }
@@ -86,7 +75,7 @@ impl S3Fifo {
 impl Cache for S3Fifo {
     fn access(&mut self, _i: usize, page: u32, _w: bool) -> bool {
         let x = page as usize;
-        match self.at[x] {
+        match self.l.at(x) {
             S | M => {
                 self.freq[x] = (self.freq[x] + 1).min(3);
                 true
@@ -94,11 +83,11 @@ impl Cache for S3Fifo {
             at => {
                 let ghost = at == G;
                 if ghost {
-                    self.move_to(x, NOWHERE);
+                    self.l.move_to(x, NOWHERE);
                 }
                 self.make_room();
                 self.freq[x] = 0;
-                self.move_to(x, if ghost { M } else { S });
+                self.l.move_to(x, if ghost { M } else { S });
                 false
             }
         }

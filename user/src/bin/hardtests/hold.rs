@@ -4,16 +4,14 @@
 //! then the hold is released and the free count must be what it was.
 //!
 //! Between the call and the release the caller must not touch memory: a
-//! store to a copy-on-write page would need a frame that is not there. So
-//! each "call, then release" is one block of assembly.
+//! store to a copy-on-write page would need a frame that is not there
+//! (`ulib::hold` makes the call and the release in registers only).
 
 use crate::util::*;
-use abi::syscall::{SYS_EXEC, SYS_EXIT, SYS_FORK, SYS_VMCTL};
-use abi::vmstat::{VMCTL_HOLD, VMCTL_UNHOLD};
-use core::arch::asm;
+use abi::syscall::{SYS_EXEC, SYS_FORK};
 use ulib::prelude::*;
 use ulib::test::Test;
-use ulib::{ensure, process, vm};
+use ulib::{ensure, hold, process};
 
 pub const TESTS: &[Test] = &[
     Test::forked("holdfork", holdfork),
@@ -24,38 +22,9 @@ pub const TESTS: &[Test] = &[
 const MOST: usize = 12;
 
 /// fork with exactly `keep` free frames; the child exits at once. Returns
-/// fork's answer in the parent.
+/// fork's answer in the parent, -2 if the hold failed.
 fn fork_holding(keep: usize) -> isize {
-    if vm::vmctl(VMCTL_HOLD, keep).is_err() {
-        return -2;
-    }
-    let r: isize;
-    // SAFETY: fork, then (parent) release the hold or (child) exit, all in
-    // registers: no memory is touched before the hold is gone.
-    unsafe {
-        asm!(
-            "li a7, {fork}",
-            "ecall",
-            "bnez a0, 1f",
-            "li a0, 0",
-            "li a7, {exit}",
-            "ecall",
-            "1:",
-            "mv t0, a0",
-            "li a0, {unhold}",
-            "li a1, 0",
-            "li a7, {vmctl}",
-            "ecall",
-            "mv a0, t0",
-            fork = const SYS_FORK,
-            exit = const SYS_EXIT,
-            unhold = const VMCTL_UNHOLD,
-            vmctl = const SYS_VMCTL,
-            out("a0") r, out("a1") _, out("a7") _, out("t0") _,
-            options(nostack),
-        );
-    }
-    r
+    hold::call_holding(keep, SYS_FORK, 0, 0).unwrap_or(-2)
 }
 
 fn holdfork() -> TestResult {
@@ -96,35 +65,15 @@ fn exec_holding(keep: usize) -> i32 {
     let argv: [*const u8; 3] = [arg0.as_ptr(), arg1.as_ptr(), core::ptr::null()];
     // Touch everything exec reads before holding.
     let _ = (core::hint::black_box(path), core::hint::black_box(&argv));
-    if vm::vmctl(VMCTL_HOLD, keep).is_err() {
-        return 2;
-    }
-    let r: isize;
-    // SAFETY: exec, then release the hold, in registers only; the strings
-    // and argv live on this frame, which stays put.
-    unsafe {
-        asm!(
-            "li a7, {exec}",
-            "ecall",
-            "mv t0, a0",
-            "li a0, {unhold}",
-            "li a1, 0",
-            "li a7, {vmctl}",
-            "ecall",
-            "mv a0, t0",
-            exec = const SYS_EXEC,
-            unhold = const VMCTL_UNHOLD,
-            vmctl = const SYS_VMCTL,
-            inout("a0") path.as_ptr() as usize => r,
-            inout("a1") argv.as_ptr() as usize => _,
-            out("a7") _, out("t0") _,
-            options(nostack),
-        );
-    }
-    if r == -1 {
-        0
-    } else {
-        3
+    match hold::call_holding(
+        keep,
+        SYS_EXEC,
+        path.as_ptr() as usize,
+        argv.as_ptr() as usize,
+    ) {
+        None => 2,
+        Some(-1) => 0,
+        Some(_) => 3,
     }
 }
 
@@ -134,7 +83,7 @@ fn holdexec() -> TestResult {
         let before = free_frames()?;
         let st = process::spawn_wait(|| exec_holding(keep));
         // If exec worked, echo ran with the hold in place; drop it now.
-        let _ = vm::vmctl(VMCTL_UNHOLD, 0);
+        hold::release();
         if let Ok(0) = st {
             refused += 1
         }

@@ -98,7 +98,7 @@ fn offset() -> Result<(), String> {
         check_zero(b + PG, PG, "page wholly past EOF")?;
         unmap(b, 2 * PG)?;
         ensure!(
-            mmap(0, PG, PROT_READ, MAP_PRIVATE, fd.raw(), 100).is_none(),
+            try_map(PG, PROT_READ, MAP_PRIVATE, fd.raw(), 100).is_none(),
             "mmap at unaligned offset 100 succeeded"
         );
         Ok(())
@@ -177,11 +177,11 @@ fn rdonlyfd() -> Result<(), String> {
     let r = (|| {
         let fd = open(&f, fs::O_RDONLY)?;
         ensure!(
-            mmap(0, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd.raw(), 0).is_none(),
+            try_map(PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd.raw(), 0).is_none(),
             "PROT_READ|PROT_WRITE, MAP_SHARED of an O_RDONLY fd succeeded"
         );
         ensure!(
-            mmap(0, PG, PROT_WRITE, MAP_SHARED, fd.raw(), 0).is_none(),
+            try_map(PG, PROT_WRITE, MAP_SHARED, fd.raw(), 0).is_none(),
             "PROT_WRITE, MAP_SHARED of an O_RDONLY fd succeeded"
         );
         let s = map(PG, PROT_READ, MAP_SHARED, fd.raw(), 0)?;
@@ -197,7 +197,7 @@ fn rdonlyfd() -> Result<(), String> {
         unmap(s, PG)?;
         let wfd = open(&f, fs::O_WRONLY)?;
         ensure!(
-            mmap(0, PG, PROT_READ, MAP_SHARED, wfd.raw(), 0).is_none(),
+            try_map(PG, PROT_READ, MAP_SHARED, wfd.raw(), 0).is_none(),
             "mmap of an O_WRONLY fd succeeded"
         );
         let back = read_all(&f)?;
@@ -300,7 +300,7 @@ fn exit_writeback() -> Result<(), String> {
             let Ok(fd) = Fd::open(&path, fs::O_RDWR) else {
                 return 1;
             };
-            let Some(a) = mmap(0, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd.raw(), 0) else {
+            let Some(a) = try_map(LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd.raw(), 0) else {
                 return 2;
             };
             drop(fd);
@@ -474,13 +474,11 @@ fn fork_file() -> Result<(), String> {
         ensure_eq!(rd8(s + 10), pat(14, 10), "shared page 0");
         wr8(s + PG + 10, 0x11);
         wr8(p + 10, 0x22);
-        let ulib::probe::TwoWay {
+        let ulib::probe::Talker {
+            pid,
             to_child,
-            from_parent,
             from_child,
-            to_parent,
-        } = ulib::probe::two_way()?;
-        let pid = process::spawn(|| {
+        } = ulib::probe::spawn_talking(|from_parent, to_parent| {
             if rd8(s + PG + 10) != 0x11 {
                 return 3; // the parent's write to shared page 1
             }
@@ -505,10 +503,7 @@ fn fork_file() -> Result<(), String> {
                 return 2; // the parent's write to a shared page
             }
             0
-        })
-        .map_err(|_| String::from("fork failed"))?;
-        drop(from_parent);
-        drop(to_parent);
+        })?;
         let mut b = [0u8; 1];
         let got = from_child.read(&mut b);
         if got != Ok(1) {
@@ -879,25 +874,17 @@ fn badargs() -> Result<(), String> {
         ];
         for (what, len, prot, flags, fd, off) in cases {
             ensure!(
-                mmap(0, len, prot, flags, fd, off).is_none(),
+                try_map(len, prot, flags, fd, off).is_none(),
                 "mmap with {} succeeded",
                 what
             );
         }
         ensure!(
-            mmap(
-                MMAP_BASE + 12,
-                PG,
-                rw,
-                MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-                -1,
-                0
-            )
-            .is_none(),
+            map_fixed(MMAP_BASE + 12, PG, rw).is_none(),
             "MAP_FIXED at an unaligned address succeeded"
         );
         ensure!(
-            mmap(0, 1 << 40, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0).is_none(),
+            try_map(1 << 40, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0).is_none(),
             "mmap of 1 TiB succeeded"
         );
         ensure_eq!(
@@ -918,14 +905,7 @@ fn fixed() -> Result<(), String> {
         wr64(a + i * PG, 50 + i as u64);
     }
     let at = a + PG;
-    let got = mmap(
-        at,
-        2 * PG,
-        PROT_READ | PROT_WRITE,
-        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-        -1,
-        0,
-    );
+    let got = map_fixed(at, 2 * PG, PROT_READ | PROT_WRITE);
     ensure_eq!(got, Some(at), "MAP_FIXED address");
     ensure_eq!(
         [rd64(a), rd64(a + PG), rd64(a + 2 * PG), rd64(a + 3 * PG)],
@@ -944,8 +924,7 @@ fn exitfree() -> Result<(), String> {
         let Ok(fd) = Fd::open(&path, fs::O_RDWR) else {
             return 1;
         };
-        let Some(a) = mmap(
-            0,
+        let Some(a) = try_map(
             64 * PG,
             PROT_READ | PROT_WRITE,
             MAP_PRIVATE | MAP_ANONYMOUS,
@@ -954,10 +933,10 @@ fn exitfree() -> Result<(), String> {
         ) else {
             return 2;
         };
-        let Some(s) = mmap(0, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd.raw(), 0) else {
+        let Some(s) = try_map(4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd.raw(), 0) else {
             return 3;
         };
-        let Some(p) = mmap(0, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd.raw(), 0) else {
+        let Some(p) = try_map(4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd.raw(), 0) else {
             return 4;
         };
         for i in 0..64 {
@@ -997,8 +976,7 @@ fn exitfree() -> Result<(), String> {
 fn execfree() -> Result<(), String> {
     let run = || {
         child_status(|| {
-            let Some(a) = mmap(
-                0,
+            let Some(a) = try_map(
                 32 * PG,
                 PROT_READ | PROT_WRITE,
                 MAP_PRIVATE | MAP_ANONYMOUS,
@@ -1134,7 +1112,7 @@ fn with_watchdog(ticks: i32, f: impl FnOnce() -> i32) -> Result<Option<i32>, Str
 /// stores through, from mmap or mprotect; they must not fault forever.
 fn write_only() -> Result<(), String> {
     let st = with_watchdog(30, || {
-        let Some(a) = mmap(0, PG, PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) else {
+        let Some(a) = try_map(PG, PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) else {
             return 1;
         };
         wr64(a, 5);
@@ -1146,8 +1124,7 @@ fn write_only() -> Result<(), String> {
         "child storing to a PROT_WRITE mapping (None: it hung and was killed; 1: mmap failed)"
     );
     let st = with_watchdog(30, || {
-        let Some(a) = mmap(
-            0,
+        let Some(a) = try_map(
             PG,
             PROT_READ | PROT_WRITE,
             MAP_PRIVATE | MAP_ANONYMOUS,

@@ -36,22 +36,26 @@ pub fn read_all(path: &str) -> Result<Vec<u8>, String> {
     fs::read_file(path).map_err(|e| format!("reading {}: {}", path, e))
 }
 
-/// The raw mmap call: the address, or None for MAP_FAILED.
-pub fn mmap(
-    addr: usize,
-    len: usize,
-    prot: usize,
-    flags: usize,
-    fd: i32,
-    off: isize,
-) -> Option<usize> {
-    // SAFETY: callers never use MAP_FIXED over memory Rust code uses.
-    unsafe { ulib::mem::mmap(addr, len, prot, flags, fd, off) }.ok()
+/// The raw mmap call, at an address of the kernel's choosing: the
+/// address, or None for MAP_FAILED.
+pub fn try_map(len: usize, prot: usize, flags: usize, fd: i32, off: isize) -> Option<usize> {
+    // SAFETY: callers never pass MAP_FIXED here (`map_fixed` is for that),
+    // so nothing in use is replaced.
+    unsafe { ulib::mem::mmap(0, len, prot, flags, fd, off) }.ok()
+}
+
+/// Anonymous private memory at exactly `at`, replacing what is there: the
+/// address, or None for MAP_FAILED.
+pub fn map_fixed(at: usize, len: usize, prot: usize) -> Option<usize> {
+    let flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
+    // SAFETY: callers pass ranges of their own test mappings (or bad
+    // addresses the kernel must refuse).
+    unsafe { ulib::mem::mmap(at, len, prot, flags, -1, 0) }.ok()
 }
 
 /// mmap that must succeed.
 pub fn map(len: usize, prot: usize, flags: usize, fd: i32, off: isize) -> Result<usize, String> {
-    let a = mmap(0, len, prot, flags, fd, off).ok_or_else(|| {
+    let a = try_map(len, prot, flags, fd, off).ok_or_else(|| {
         format!(
             "mmap(len {:#x}, prot {}, flags {:#x}, fd {}, off {:#x}) failed",
             len, prot, flags, fd, off

@@ -2,6 +2,7 @@
 //! arguments), descriptors kept across exec.
 
 use crate::util::*;
+use abi::elf::{Header, Segment, PF_R, PF_X};
 use abi::fcntl::*;
 use abi::layout::{MAXVA, PAGE_SIZE, TRAPFRAME};
 use abi::limits::MAXARG;
@@ -166,29 +167,8 @@ fn execnonelf() -> TestResult {
 /// An ELF64 RISC-V executable with one PT_LOAD segment described by the
 /// arguments and a few bytes of content.
 fn elf(vaddr: u64, filesz: u64, memsz: u64, phoff: u64) -> Vec<u8> {
-    let mut e = Vec::new();
-    e.extend_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1, 1, 0]);
-    e.extend_from_slice(&[0; 8]);
-    e.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
-    e.extend_from_slice(&243u16.to_le_bytes()); // EM_RISCV
-    e.extend_from_slice(&1u32.to_le_bytes());
-    e.extend_from_slice(&vaddr.to_le_bytes()); // entry
-    e.extend_from_slice(&phoff.to_le_bytes());
-    e.extend_from_slice(&0u64.to_le_bytes()); // shoff
-    e.extend_from_slice(&0u32.to_le_bytes()); // flags
-    e.extend_from_slice(&64u16.to_le_bytes()); // ehsize
-    e.extend_from_slice(&56u16.to_le_bytes()); // phentsize
-    e.extend_from_slice(&1u16.to_le_bytes()); // phnum
-    e.extend_from_slice(&[0; 6]); // shentsize, shnum, shstrndx
-                                  // Program header.
-    e.extend_from_slice(&1u32.to_le_bytes()); // PT_LOAD
-    e.extend_from_slice(&5u32.to_le_bytes()); // R+X
-    e.extend_from_slice(&0u64.to_le_bytes()); // offset
-    e.extend_from_slice(&vaddr.to_le_bytes());
-    e.extend_from_slice(&vaddr.to_le_bytes());
-    e.extend_from_slice(&filesz.to_le_bytes());
-    e.extend_from_slice(&memsz.to_le_bytes());
-    e.extend_from_slice(&4096u64.to_le_bytes());
+    let mut e = Header::exec(vaddr, phoff, 1).to_bytes().to_vec();
+    e.extend_from_slice(&Segment::load(PF_R | PF_X, 0, vaddr, filesz, memsz).to_bytes());
     e.resize(256, 0);
     e
 }

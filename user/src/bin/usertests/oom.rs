@@ -18,6 +18,19 @@ pub const TESTS: &[Test] = &[
 /// (page-table pages of our own that fork's copy-on-write split, etc.).
 const SLACK: u64 = 16;
 
+/// Checks that the frames free before a test (`free0`) are free again,
+/// but for `SLACK`, now that its child has exited.
+fn frames_back(free0: u64) -> TestResult {
+    let free1 = free_frames()?;
+    ensure!(
+        free1 + SLACK >= free0,
+        "{} frames free before, {} after the child exited",
+        free0,
+        free1
+    );
+    Ok(())
+}
+
 /// Touches 8 KiB of stack so that later calls need no new stack pages
 /// (once memory is exhausted, a stack fault would be fatal).
 #[inline(never)]
@@ -75,13 +88,7 @@ fn oomeager() -> TestResult {
         got_mib,
         free_mib
     );
-    let free1 = free_frames()?;
-    ensure!(
-        free1 + SLACK >= free0,
-        "{} frames free before, {} after the child exited",
-        free0,
-        free1
-    );
+    frames_back(free0)?;
     Ok(())
 }
 
@@ -121,13 +128,7 @@ fn oomfork() -> TestResult {
         0,
         "child (2: wait, 3: grandchild status, 4: fork after freeing)"
     );
-    let free1 = free_frames()?;
-    ensure!(
-        free1 + SLACK >= free0,
-        "{} frames free before, {} after",
-        free0,
-        free1
-    );
+    frames_back(free0)?;
     Ok(())
 }
 
@@ -164,13 +165,7 @@ fn oomlazy() -> TestResult {
         (total >> 20) + 32,
         total >> 20
     );
-    let free1 = free_frames()?;
-    ensure!(
-        free1 + SLACK >= free0,
-        "{} frames free before, {} after",
-        free0,
-        free1
-    );
+    frames_back(free0)?;
     // The system still works.
     ensure_eq!(child_status(|| 7)?, 7, "a fresh child after the OOM kill");
     Ok(())
