@@ -9,7 +9,7 @@
 //! are one block of assembly, registers only.
 
 use abi::syscall::{SYS_EXIT, SYS_FORK, SYS_VMCTL};
-use abi::vmstat::{VMCTL_HOLD, VMCTL_UNHOLD};
+use abi::vmstat::{VMCTL_FAIL_UNSHARE, VMCTL_HOLD, VMCTL_UNHOLD};
 use core::arch::asm;
 
 /// Makes system call `nr` with arguments `a0`, `a1` while every free frame
@@ -65,6 +65,46 @@ pub fn call_holding(keep: usize, nr: usize, a0: usize, a1: usize) -> Option<isiz
         );
     }
     (refused == 0).then_some(r)
+}
+
+/// For a fork child: makes the next copy of a page table shared by fork
+/// fail (`VMCTL_FAIL_UNSHARE`), holds every free frame but `keep`, stores
+/// `byte` at `addr` (a copy-on-write page of a shared table: the store
+/// needs the table copy), then releases the hold and exits 0. If the kernel
+/// refuses the store it kills the process, and the frames stay held for
+/// the parent to [`release`].
+pub fn store_failing_unshare(keep: usize, addr: usize, byte: u8) -> ! {
+    // SAFETY: system calls and one store on registers only, so nothing
+    // between the hook and the store needs a table copy; `addr` is a
+    // writable page of the caller's. Ends in exit.
+    unsafe {
+        asm!(
+            "li a0, {fail}",
+            "li a1, 1",
+            "li a7, {vmctl}",
+            "ecall",
+            "li a0, {hold}",
+            "mv a1, t0",
+            "ecall",
+            "sb t2, 0(t1)",
+            "li a0, {unhold}",
+            "li a1, 0",
+            "ecall",
+            "li a0, 0",
+            "li a7, {exit}",
+            "ecall",
+            fail = const VMCTL_FAIL_UNSHARE,
+            hold = const VMCTL_HOLD,
+            unhold = const VMCTL_UNHOLD,
+            vmctl = const SYS_VMCTL,
+            exit = const SYS_EXIT,
+            // Not in a0, a1 or a7, which the calls overwrite.
+            in("t0") keep,
+            in("t1") addr,
+            in("t2") byte,
+            options(nostack, noreturn),
+        );
+    }
 }
 
 /// Gives back every frame a hold took (after an exec that worked).

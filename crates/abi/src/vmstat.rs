@@ -230,3 +230,7 @@ pub const VMCTL_DISKREAD: usize = 13;
 /// counter runs on while a hart waits (it is virtual time), so `bench`
 /// subtracts this to count work only (docs/performance.md).
 pub const VMCTL_IDLE: usize = 14;
+/// Test hook: `vmctl(VMCTL_FAIL_UNSHARE, n)` makes the next `n` copies of a
+/// page table shared by fork fail as if no frame were free (other
+/// allocations go on succeeding); returns the count it replaces.
+pub const VMCTL_FAIL_UNSHARE: usize = 15;

@@ -77,11 +77,18 @@ fn decide(asp: &mut AddressSpace, va: usize, access: Access) -> Result<(), Refus
     });
     // One walk: the slot, if its table exists, serves both for the state
     // and for mapping a new page (anon) without walking again.
-    let leaf = asp.pt.leaf_table(page, false).map(|(t, i)| {
+    let leaf = match asp.pt.leaf_table(page, false) {
         // SAFETY: `i` < 512 indexes the level-0 table `t` of our page
         // table (leaf_table's promise).
-        unsafe { t.add(i) }
-    });
+        Some((t, i)) => Some(unsafe { t.add(i) }),
+        // The table exists but is shared by fork, and there was no frame
+        // for our copy: the page may well be present, so this is not an
+        // absent page but a shortage (`handle` reclaims and tries again).
+        // Taken for absent, a frame freed meanwhile made the fill path map
+        // over the present page.
+        None if asp.pt.leaf_table_shared(page).is_some() => return Err(Refusal::OutOfMemory),
+        None => None,
+    };
     let state = match leaf {
         // SAFETY: as above; we hold the address space, so no one else
         // writes the table, and a table lives as long as its page table.

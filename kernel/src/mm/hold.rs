@@ -1,10 +1,29 @@
-//! A test hook (`vmctl` `VMCTL_HOLD`/`VMCTL_UNHOLD`): frames taken off the
+//! Test hooks. `vmctl` `VMCTL_HOLD`/`VMCTL_UNHOLD`: frames taken off the
 //! free list and kept aside, so a test can run a system call with exactly N
 //! free frames and check that a failure leaks nothing. The held frames form
 //! a list threaded through their first word, so holding needs no memory.
+//! `VMCTL_FAIL_UNSHARE`: the next copies of a page table shared by fork
+//! fail as if no frame were free, while other allocations succeed: the
+//! moment in which frames come back between two steps of a fault.
 use super::addr::PhysAddr;
 use super::frame;
 use crate::sync::SpinLock;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+/// Copies of shared page tables still to fail (`VMCTL_FAIL_UNSHARE`).
+static FAIL_UNSHARE: AtomicUsize = AtomicUsize::new(0);
+
+/// Make the next `n` copies of a shared page table fail; the old count.
+pub fn set_fail_unshare(n: usize) -> usize {
+    FAIL_UNSHARE.swap(n, Ordering::Relaxed)
+}
+
+/// Whether this copy of a shared page table is to fail (counts it).
+pub fn fail_unshare() -> bool {
+    FAIL_UNSHARE
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+        .is_ok()
+}
 
 /// (head of the list of held frames, how many).
 static HELD: SpinLock<(usize, usize)> = SpinLock::new("held", (0, 0));

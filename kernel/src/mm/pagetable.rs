@@ -226,6 +226,9 @@ impl PageTable {
         // SAFETY: a slot of our level-1 table.
         let e1 = unsafe { &mut *e1p };
         let old = vm::pte::pte_pa(*e1);
+        if super::hold::fail_unshare() {
+            return Err(NoMemory);
+        }
         let new = frame::alloc().ok_or(NoMemory)?;
         frame::set_kind(new, vm::rmap::FrameKind::PageTable);
         let counts = frame::counts();

@@ -275,6 +275,7 @@ pub fn vmctl() -> isize {
             Err(()) => -1,
         },
         VMCTL_IDLE => crate::proc::idle_instret() as isize,
+        VMCTL_FAIL_UNSHARE => crate::mm::hold::set_fail_unshare(arg(1)) as isize,
         VMCTL_DISKREAD => crate::mm::swap::raw_read(arg(1)).map_or(-1, |n| n as isize),
         VMCTL_RECLAIM => {
             let n = arg(1).min(crate::mm::frame::total());

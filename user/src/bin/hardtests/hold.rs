@@ -8,6 +8,7 @@
 //! (`ulib::hold` makes the call and the release in registers only).
 
 use crate::util::*;
+use abi::layout::PAGE_SIZE as PAGE;
 use abi::syscall::{SYS_EXEC, SYS_FORK};
 use ulib::prelude::*;
 use ulib::test::Test;
@@ -16,6 +17,7 @@ use ulib::{ensure, hold, process};
 pub const TESTS: &[Test] = &[
     Test::forked("holdfork", holdfork),
     Test::forked("holdexec", holdexec),
+    Test::forked("cowtable-oom", cowtable_oom),
 ];
 
 /// Largest number of free frames the tests try a call with.
@@ -101,5 +103,30 @@ fn holdexec() -> TestResult {
         "exec never failed with <= {} free frames",
         MOST
     );
+    Ok(())
+}
+
+/// A write to a copy-on-write page whose page table fork shares, when no
+/// frame is left for the process's own copy of the table: the fault is
+/// refused (the child is killed for lack of memory), the page is not taken
+/// for absent. It was: the fill path then found a frame for a zeroed page,
+/// and mapping it copied the table after all (frames had come back) and
+/// found the old page there: "map: already mapped", a kernel panic. The
+/// hook fails just the table copy, so frames are there for the rest.
+fn cowtable_oom() -> TestResult {
+    let page = vec![0x5au8; 2 * PAGE];
+    let at = (page.as_ptr() as usize).next_multiple_of(PAGE);
+    let before = free_frames()?;
+    let keep = before as usize / 2;
+    let st = process::spawn_wait(move || hold::store_failing_unshare(keep, at, 0xa5));
+    hold::release();
+    ensure!(
+        st == Ok(-1),
+        "child status {:?}: the store was not refused",
+        st
+    );
+    ensure!(page.iter().all(|&b| b == 0x5a), "the parent's page changed");
+    let after = free_frames()?;
+    ensure!(after >= before, "lost {} frames", before - after);
     Ok(())
 }
