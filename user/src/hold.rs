@@ -107,6 +107,41 @@ pub fn store_failing_unshare(keep: usize, addr: usize, byte: u8) -> ! {
     }
 }
 
+/// Makes system call `nr` with arguments `a0`, `a1` while the next copy of
+/// a page table shared by fork fails (`VMCTL_FAIL_UNSHARE`), then clears
+/// the hook (in both processes, for a fork); returns the call's answer.
+pub fn call_failing_unshare(nr: usize, a0: usize, a1: usize) -> isize {
+    let r: isize;
+    // SAFETY: system calls on registers only, so that no fault of ours
+    // between the hook and the call takes the failure meant for the call.
+    unsafe {
+        asm!(
+            "li a0, {fail}",
+            "li a1, 1",
+            "li a7, {vmctl}",
+            "ecall",
+            "mv a0, {x0}",
+            "mv a1, {x1}",
+            "mv a7, {nr}",
+            "ecall",
+            "mv t0, a0",
+            "li a0, {fail}",
+            "li a1, 0",
+            "li a7, {vmctl}",
+            "ecall",
+            "mv a0, t0",
+            fail = const VMCTL_FAIL_UNSHARE,
+            vmctl = const SYS_VMCTL,
+            nr = in(reg) nr,
+            x0 = in(reg) a0,
+            x1 = in(reg) a1,
+            out("a0") r, out("a1") _, out("a7") _, out("t0") _,
+            options(nostack),
+        );
+    }
+    r
+}
+
 /// Gives back every frame a hold took (after an exec that worked).
 pub fn release() {
     let _ = crate::vm::vmctl(VMCTL_UNHOLD, 0);

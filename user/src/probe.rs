@@ -10,6 +10,29 @@ use crate::prelude::*;
 use abi::layout::PAGE_SIZE;
 use abi::vmstat::VmStat;
 
+extern "C" {
+    /// End of the text segment (text and read-only data), from user.ld.
+    static __text_end: u8;
+}
+
+/// Brings in every page of this program's text and read-only data, which
+/// exec maps on demand: a test that compares free frames before and after
+/// some code is then not charged for code it runs for the first time (which
+/// pages that is moves whenever the program is linked differently).
+pub fn fault_in_text() {
+    // Only the symbol's address is taken; it is never read.
+    let end = core::ptr::addr_of!(__text_end) as usize;
+    for page in (0..end).step_by(PAGE_SIZE) {
+        // SAFETY: a byte load from our own text segment, mapped readable
+        // from 0 to `end` (user.ld). In assembly, because page 0 is the
+        // null pointer to Rust.
+        unsafe {
+            core::arch::asm!("lb {x}, 0({a})", a = in(reg) page, x = out(reg) _,
+                options(nostack, readonly))
+        };
+    }
+}
+
 /// Byte load from `addr`.
 pub fn rd8(addr: usize) -> u8 {
     // SAFETY: the callers are tests that pass addresses of memory their

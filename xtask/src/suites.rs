@@ -204,7 +204,7 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "hardtests",
         argv: &["hardtests"],
-        tests: 13,
+        tests: 14,
         timeout_s: 240,
         // Memory runs out at RAM, as on xv6; the frame-count checks (holdfork,
         // holdexec) would otherwise see frames move into the swap cache.

@@ -77,18 +77,19 @@ fn decide(asp: &mut AddressSpace, va: usize, access: Access) -> Result<(), Refus
     });
     // One walk: the slot, if its table exists, serves both for the state
     // and for mapping a new page (anon) without walking again.
-    let leaf = match asp.pt.leaf_table(page, false) {
-        // SAFETY: `i` < 512 indexes the level-0 table `t` of our page
-        // table (leaf_table's promise).
-        Some((t, i)) => Some(unsafe { t.add(i) }),
-        // The table exists but is shared by fork, and there was no frame
-        // for our copy: the page may well be present, so this is not an
-        // absent page but a shortage (`handle` reclaims and tries again).
-        // Taken for absent, a frame freed meanwhile made the fill path map
-        // over the present page.
-        None if asp.pt.leaf_table_shared(page).is_some() => return Err(Refusal::OutOfMemory),
-        None => None,
-    };
+    // A table shared by fork that cannot be copied for lack of a frame is
+    // a shortage (`handle` reclaims and tries again), not an absent page:
+    // taken for absent, a frame freed meanwhile made the fill path map
+    // over the present page.
+    let leaf = asp
+        .pt
+        .own_leaf(page)
+        .map_err(|_| Refusal::OutOfMemory)?
+        .map(|(t, i)| {
+            // SAFETY: `i` < 512 indexes the level-0 table `t` of our page
+            // table (own_leaf's promise).
+            unsafe { t.add(i) }
+        });
     let state = match leaf {
         // SAFETY: as above; we hold the address space, so no one else
         // writes the table, and a table lives as long as its page table.

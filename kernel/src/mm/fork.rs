@@ -110,7 +110,10 @@ fn copy_range(
             va = stop;
             continue;
         }
-        if let Some((ptab, idx)) = parent.leaf_table(va, false) {
+        // A table of the parent's that an earlier fork shares (and cow was
+        // turned off since) must be copied to be written: without a frame
+        // this fork fails; its pages are there all the same.
+        if let Some((ptab, idx)) = parent.own_leaf(va)? {
             let (ctab, _) = child.leaf_table(va, true).ok_or(NoMemory)?;
             for k in idx..idx + (stop - va) / PAGE_SIZE {
                 // SAFETY: k < 512 within one 2 MiB region; both tables are

@@ -109,6 +109,29 @@ impl PageTable {
         Some((table as *mut Pte, idx))
     }
 
+    /// The level-0 table covering `va` and `va`'s index in it, this page
+    /// table's own: Ok(None) if there is no table, Err if it is shared by
+    /// fork and there is no frame for the copy. (`leaf_table` says None for
+    /// both; a caller that would take the second for "no pages here" must
+    /// use this.)
+    /// Inline: it is on the fault path.
+    #[inline(always)]
+    pub fn own_leaf(&mut self, va: usize) -> Result<Option<(*mut Pte, usize)>, NoMemory> {
+        match self.walk_own(va, false) {
+            Some((table, idx)) => Ok(Some((table as *mut Pte, idx))),
+            None => self.no_own_leaf(va),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn no_own_leaf(&self, va: usize) -> Result<Option<(*mut Pte, usize)>, NoMemory> {
+        match self.leaf_table_shared(va) {
+            Some(_) => Err(NoMemory),
+            None => Ok(None),
+        }
+    }
+
     /// `vm::pte::walk`, but the level-0 table found is this page table's
     /// own: a shared one is copied first. Inline: it is on the fault path.
     #[inline(always)]

@@ -9,15 +9,19 @@
 
 use crate::util::*;
 use abi::layout::PAGE_SIZE as PAGE;
+use abi::mman::{PROT_READ, PROT_WRITE};
 use abi::syscall::{SYS_EXEC, SYS_FORK};
+use abi::vmstat::VMCTL_COW;
 use ulib::prelude::*;
+use ulib::probe::{rd8, wr8};
 use ulib::test::Test;
-use ulib::{ensure, hold, process};
+use ulib::{ensure, hold, process, vm};
 
 pub const TESTS: &[Test] = &[
     Test::forked("holdfork", holdfork),
     Test::forked("holdexec", holdexec),
     Test::forked("cowtable-oom", cowtable_oom),
+    Test::forked("eagerfork-sharedtable", eagerfork_sharedtable),
 ];
 
 /// Largest number of free frames the tests try a call with.
@@ -126,6 +130,48 @@ fn cowtable_oom() -> TestResult {
         st
     );
     ensure!(page.iter().all(|&b| b == 0x5a), "the parent's page changed");
+    let after = free_frames()?;
+    ensure!(after >= before, "lost {} frames", before - after);
+    Ok(())
+}
+
+/// A fork without copy-on-write (`vmctl` cow off) of a process whose page
+/// tables an earlier fork still shares: the parent's table must be copied
+/// before its pages can be copied, and when that copy finds no frame the
+/// fork fails. It used to take the table for "no pages here", and the
+/// child started without the pages of that table. The data sits in a 2 MiB
+/// region of its own that the parent does not write after the first fork,
+/// so its table is still shared at the second.
+fn eagerfork_sharedtable() -> TestResult {
+    const AT: usize = 0x31_0000_0000;
+    const N: usize = 4;
+    ensure!(
+        mmap_anon(AT, N * PAGE, PROT_READ | PROT_WRITE, true) == AT as isize,
+        "mmap at {AT:#x}"
+    );
+    (0..N).for_each(|p| wr8(AT + p * PAGE, 0x3c));
+    let sharer = process::spawn(|| {
+        let _ = process::pause(10_000);
+        0
+    })
+    .map_err(|e| format!("fork: {e}"))?;
+    let before = free_frames()?;
+    let cow = vm::vmctl(VMCTL_COW, 0).map_err(|e| format!("vmctl cow: {e}"))?;
+    let pid = hold::call_failing_unshare(SYS_FORK, 0, 0);
+    if pid == 0 {
+        let intact = (0..N).all(|p| rd8(AT + p * PAGE) == 0x3c);
+        process::exit(if intact { 0 } else { 1 });
+    }
+    let _ = vm::vmctl(VMCTL_COW, cow);
+    let st = if pid > 0 {
+        process::wait_for(pid as i32).map_err(|e| format!("wait: {e}"))
+    } else {
+        Ok(0)
+    };
+    let _ = process::kill(sharer);
+    let _ = process::wait_for(sharer);
+    ensure!(st == Ok(0), "the child's copy of the data is wrong: {st:?}");
+    ensure!(pid == -1, "fork did not fail with its table copy failing");
     let after = free_frames()?;
     ensure!(after >= before, "lost {} frames", before - after);
     Ok(())

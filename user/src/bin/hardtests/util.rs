@@ -7,7 +7,11 @@ use ulib::{sys, vm};
 
 pub type TestResult = Result<(), String>;
 
+/// Free frames, with this program's text all in first (see
+/// `ulib::probe::fault_in_text`), so that comparing two counts is not
+/// thrown off by the first run of some code.
 pub fn free_frames() -> Result<u64, String> {
+    ulib::probe::fault_in_text();
     vm::vmstat()
         .map(|v| v.free_frames)
         .map_err(|e| format!("vmstat: {}", e))
