@@ -308,7 +308,7 @@ pub fn reclaim(
     }
     let mut victims: Vec<Victim> = Vec::new();
     let mut maps: Vec<Map> = Vec::new();
-    let mut freed = 0;
+    let (mut freed, mut evicted) = (0, 0);
     let budget = gl.policy.len();
     let mut tries = 0;
     // Frames in a row that could not go: past this many, what is left is
@@ -332,13 +332,31 @@ pub fn reclaim(
             Prep::Forget => {}
         }
         if victims.len() == BATCH {
-            freed += finish(&mut procs, &mut gl.policy, &mut victims, &mut maps);
+            freed += finish(
+                &mut procs,
+                &mut gl.policy,
+                &mut victims,
+                &mut maps,
+                &mut evicted,
+            );
         }
     }
-    freed += finish(&mut procs, &mut gl.policy, &mut victims, &mut maps);
+    freed += finish(
+        &mut procs,
+        &mut gl.policy,
+        &mut victims,
+        &mut maps,
+        &mut evicted,
+    );
     SCANNED.fetch_add(tries as u64, Ordering::Relaxed);
+    // vmstat's evictions are pages that went, not the policy's count of
+    // victims offered: one put back (busy, pinned, swap full) is none.
     let s = gl.policy.stats();
-    super::reslimit::account(s, gl.seen);
+    let went = Stats {
+        evictions: gl.seen.evictions + evicted,
+        ..s
+    };
+    super::reslimit::account(went, gl.seen);
     gl.seen = s;
     Some(freed)
 }
@@ -497,12 +515,14 @@ fn take(
 
 /// Finish a batch whose PTEs already say swapped/absent: shoot the old
 /// translations down, write what must be written and let the frames go.
-/// Returns the frames freed. Unlocks every address space.
+/// Returns the frames freed, and counts the pages evicted in `evicted`.
+/// Unlocks every address space.
 fn finish(
     procs: &mut Procs,
     policy: &mut Policy,
     victims: &mut Vec<Victim>,
     maps: &mut Vec<Map>,
+    evicted: &mut u64,
 ) -> usize {
     if victims.is_empty() {
         procs.unlock_all();
@@ -535,6 +555,7 @@ fn finish(
             }
             Evict::Keep => continue,
         }
+        *evicted += 1;
         UNMAPS.fetch_add(v.count as u64, Ordering::Relaxed);
         if v.count > 1 {
             SHARED.fetch_add(1, Ordering::Relaxed);
