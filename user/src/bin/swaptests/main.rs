@@ -10,6 +10,7 @@
 
 mod baseline;
 mod pages;
+mod shared;
 mod tests;
 
 use ulib::prelude::*;
