@@ -70,10 +70,9 @@ pub fn sharedlook() -> Result<(), String> {
         shared(table)
     );
     let _p = GlobalPolicy::set("lru")?;
-    let (wake, done) = (pipe()?, pipe()?);
+    let wake = pipe()?;
     let child = process::spawn(move || {
         let _ = fs::close(wake[1]);
-        let _ = fs::close(done[0]);
         let mut b = [0u8; 1];
         let _ = fs::read(wake[0], &mut b);
         // Before reading anything: our view of the table.
@@ -89,7 +88,6 @@ pub fn sharedlook() -> Result<(), String> {
     })
     .map_err(|e| format!("fork: {}", e))?;
     let _ = fs::close(wake[0]);
-    let _ = fs::close(done[1]);
     let after_fork = shared(table);
     let s0 = stat()?;
     // Free frames below low: the reclaim thread (and direct reclaim) run
@@ -100,7 +98,6 @@ pub fn sharedlook() -> Result<(), String> {
     let _ = fs::write(wake[1], b"w");
     let st = process::wait_for(child).map_err(|e| format!("wait: {}", e))?;
     let _ = fs::close(wake[1]);
-    let _ = fs::close(done[0]);
     unhog(h?)?;
     ensure!(after_fork == 1, "after fork the table is not shared");
     ensure!(
