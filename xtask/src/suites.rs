@@ -305,7 +305,7 @@ pub const SUITES: &[Suite] = &[
         name: "swaptests",
         argv: &["swaptests"],
         // setup, then each test and its baseline check.
-        tests: 19,
+        tests: 23,
         mem: "48M",
         timeout_s: 600,
         ..Suite::DEFAULT

@@ -234,3 +234,10 @@ pub const VMCTL_IDLE: usize = 14;
 /// page table shared by fork fail as if no frame were free (other
 /// allocations go on succeeding); returns the count it replaces.
 pub const VMCTL_FAIL_UNSHARE: usize = 15;
+/// Test hook: `vmctl(VMCTL_TABLE_SHARED, va)` is 1 if the caller's level-0
+/// page table covering `va` is shared with another process (copy-on-write
+/// fork shares them until one side changes a leaf: docs/vm.md section 9),
+/// 0 if it is the caller's own, -1 if there is none. Lets tests see that
+/// only a change to a leaf copies a shared table (reclaim looking at one
+/// must not, nor may it write one: docs/vm.md section 13, invariant 6).
+pub const VMCTL_TABLE_SHARED: usize = 16;

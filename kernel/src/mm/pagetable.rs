@@ -189,6 +189,13 @@ impl PageTable {
             .then(|| (vm::pte::pte_pa(e1) as *mut Pte, vm::pte::va_index(va, 0)))
     }
 
+    /// Whether the level-0 table covering `va` is shared by fork (None:
+    /// there is none). For `vmctl(VMCTL_TABLE_SHARED)`, a test hook.
+    pub fn leaf_is_shared(&self, va: VirtAddr) -> Option<bool> {
+        let (table, _) = self.leaf_table_shared(va.0)?;
+        Some(frame::is_shared(PhysAddr(table as usize)))
+    }
+
     /// Clear the Accessed bit of `va`'s PTE where it is, in a table shared
     /// by fork too; whether it was set. The one change a shared table takes
     /// in place: the hardware sets A there on every sharer's access anyway,

@@ -276,6 +276,10 @@ pub fn vmctl() -> isize {
         },
         VMCTL_IDLE => crate::proc::idle_instret() as isize,
         VMCTL_FAIL_UNSHARE => crate::mm::hold::set_fail_unshare(arg(1)) as isize,
+        VMCTL_TABLE_SHARED => with_aspace(|a| {
+            a.pt.leaf_is_shared(crate::mm::addr::VirtAddr(arg(1)))
+                .map_or(-1, isize::from)
+        }),
         VMCTL_DISKREAD => crate::mm::swap::raw_read(arg(1)).map_or(-1, |n| n as isize),
         VMCTL_RECLAIM => {
             let n = arg(1).min(crate::mm::frame::total());

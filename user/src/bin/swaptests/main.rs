@@ -11,6 +11,7 @@
 mod baseline;
 mod global;
 mod pages;
+mod shared;
 mod tests;
 
 use ulib::prelude::*;

@@ -11,6 +11,8 @@ pub const TESTS: &[Test] = &[
     Test::forked("threeprocs", threeprocs),
     Test::forked("forkswap", forkswap),
     Test::forked("cowrmap", cowrmap),
+    Test::forked("sharedlook", crate::shared::sharedlook),
+    Test::forked("sharednoframe", crate::shared::sharednoframe),
     Test::forked("sharedfile", sharedfile),
     Test::forked("execshort", execshort),
     Test::forked("swapfull", swapfull),
@@ -227,7 +229,7 @@ fn cowrmap() -> Result<(), String> {
 
 /// A child that holds all but `leave` free frames until told to exit:
 /// (pid, the pipe end that tells it).
-fn hog(leave: usize) -> Result<(i32, i32), String> {
+pub(crate) fn hog(leave: usize) -> Result<(i32, i32), String> {
     let free = stat()?.free_frames as usize;
     let n = free.saturating_sub(leave);
     // One pipe each way: a child reading its own "ready" would hang us.
@@ -253,7 +255,7 @@ fn hog(leave: usize) -> Result<(i32, i32), String> {
     Ok((pid, quit[1]))
 }
 
-fn unhog((pid, quit): (i32, i32)) -> Result<(), String> {
+pub(crate) fn unhog((pid, quit): (i32, i32)) -> Result<(), String> {
     fs::write(quit, b"q").map_err(|e| format!("write: {}", e))?;
     let _ = fs::close(quit);
     let st = process::wait_for(pid).map_err(|e| format!("wait: {}", e))?;
@@ -262,10 +264,10 @@ fn unhog((pid, quit): (i32, i32)) -> Result<(), String> {
 }
 
 /// Watermarks for the duration of a test, restored on drop.
-struct Wmarks(u64, u64, u64);
+pub(crate) struct Wmarks(u64, u64, u64);
 
 impl Wmarks {
-    fn set(min: usize, low: usize, high: usize) -> Result<Wmarks, String> {
+    pub(crate) fn set(min: usize, low: usize, high: usize) -> Result<Wmarks, String> {
         let s = stat()?;
         ensure!(
             sys::vmctl3(VMCTL_WMARK, min, low, high) == 0,
