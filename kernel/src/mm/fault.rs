@@ -81,15 +81,13 @@ fn decide(asp: &mut AddressSpace, va: usize, access: Access) -> Result<(), Refus
     // a shortage (`handle` reclaims and tries again), not an absent page:
     // taken for absent, a frame freed meanwhile made the fill path map
     // over the present page.
-    let leaf = asp
-        .pt
-        .own_leaf(page)
-        .map_err(|_| Refusal::OutOfMemory)?
-        .map(|(t, i)| {
-            // SAFETY: `i` < 512 indexes the level-0 table `t` of our page
-            // table (own_leaf's promise).
-            unsafe { t.add(i) }
-        });
+    let leaf = match asp.pt.leaf_table(page, false) {
+        // SAFETY: `i` < 512 indexes the level-0 table `t` of our page
+        // table (leaf_table's promise).
+        Some((t, i)) => Some(unsafe { t.add(i) }),
+        None if asp.pt.has_leaf_table(page) => return Err(Refusal::OutOfMemory),
+        None => None,
+    };
     let state = match leaf {
         // SAFETY: as above; we hold the address space, so no one else
         // writes the table, and a table lives as long as its page table.

@@ -119,17 +119,17 @@ impl PageTable {
     pub fn own_leaf(&mut self, va: usize) -> Result<Option<(*mut Pte, usize)>, NoMemory> {
         match self.walk_own(va, false) {
             Some((table, idx)) => Ok(Some((table as *mut Pte, idx))),
-            None => self.no_own_leaf(va),
+            None if self.has_leaf_table(va) => Err(NoMemory),
+            None => Ok(None),
         }
     }
 
+    /// Whether a level-0 table covers `va` (ours or shared). After
+    /// `leaf_table` found none: a shared one there means its copy failed.
     #[cold]
     #[inline(never)]
-    fn no_own_leaf(&self, va: usize) -> Result<Option<(*mut Pte, usize)>, NoMemory> {
-        match self.leaf_table_shared(va) {
-            Some(_) => Err(NoMemory),
-            None => Ok(None),
-        }
+    pub fn has_leaf_table(&self, va: usize) -> bool {
+        self.leaf_table_shared(va).is_some()
     }
 
     /// `vm::pte::walk`, but the level-0 table found is this page table's

@@ -306,23 +306,21 @@ pub fn reclaim(
     if kind == PolicyKind::Lru && interval_passed(crate::trap::interrupts()) {
         age(gl, &mut procs);
     }
-    let mut victims: Vec<Victim> = Vec::new();
-    let mut maps: Vec<Map> = Vec::new();
-    let (mut freed, mut evicted) = (0, 0);
+    let mut batch = Batch::default();
     let budget = gl.policy.len();
     let mut tries = 0;
     // Frames in a row that could not go: past this many, what is left is
     // busy (another process holds its lock) or unevictable, and looking
     // further costs more than it finds.
     let mut kept = 0;
-    while freed + victims.len() < target && tries < budget && kept < 4 * BATCH {
+    while batch.freed + batch.victims.len() < target && tries < budget && kept < 4 * BATCH {
         tries += 1;
         let Some(f) = gl.policy.victim(&mut Bits(RefCell::new(&mut procs))) else {
             break;
         };
         let pa = frame::from_number(f);
         frame::set_listed(pa, false);
-        match prepare(&mut procs, pa, allowed, &mut victims, &mut maps) {
+        match prepare(&mut procs, pa, allowed, &mut batch.victims, &mut batch.maps) {
             Prep::Taken => kept = 0,
             Prep::Keep => {
                 kept += 1;
@@ -331,23 +329,12 @@ pub fn reclaim(
             }
             Prep::Forget => {}
         }
-        if victims.len() == BATCH {
-            freed += finish(
-                &mut procs,
-                &mut gl.policy,
-                &mut victims,
-                &mut maps,
-                &mut evicted,
-            );
+        if batch.victims.len() == BATCH {
+            batch.finish(&mut procs, &mut gl.policy);
         }
     }
-    freed += finish(
-        &mut procs,
-        &mut gl.policy,
-        &mut victims,
-        &mut maps,
-        &mut evicted,
-    );
+    batch.finish(&mut procs, &mut gl.policy);
+    let Batch { freed, evicted, .. } = batch;
     SCANNED.fetch_add(tries as u64, Ordering::Relaxed);
     // vmstat's evictions are pages that went, not the policy's count of
     // victims offered: one put back (busy, pinned, swap full) is none.
@@ -511,6 +498,33 @@ fn take(
         count: maps.len() - first,
     });
     Prep::Taken
+}
+
+/// The victims of one reclaim whose PTEs were rewritten, and what the
+/// batches finished so far freed.
+#[derive(Default)]
+struct Batch {
+    victims: Vec<Victim>,
+    /// Their PTEs (`Victim::first`, `count`).
+    maps: Vec<Map>,
+    /// Frames freed.
+    freed: usize,
+    /// Pages evicted (a page may go while its frame stays, in the swap
+    /// cache or the page cache).
+    evicted: u64,
+}
+
+impl Batch {
+    /// Finish the victims gathered (see `finish`).
+    fn finish(&mut self, procs: &mut Procs, policy: &mut Policy) {
+        self.freed += finish(
+            procs,
+            policy,
+            &mut self.victims,
+            &mut self.maps,
+            &mut self.evicted,
+        );
+    }
 }
 
 /// Finish a batch whose PTEs already say swapped/absent: shoot the old
