@@ -99,6 +99,9 @@ pub enum Probe {
     Empty,
     /// Someone else holds it: it cannot be searched now.
     Busy,
+    /// Never searched: its pages are never evicted (the kernel: init's).
+    /// Like `Busy` for completeness, but always so, so never a hint.
+    Never,
 }
 
 /// The address spaces, as the walk sees them (the kernel: its process
@@ -124,8 +127,22 @@ pub struct Walk {
     pub busy: usize,
     /// Every expected PTE was found.
     pub complete: bool,
-    /// The first slot found mapping the frame: the next walk's hint.
+    /// The first slot found mapping the frame.
     pub first: Option<usize>,
+    /// The first slot that was busy.
+    pub first_busy: Option<usize>,
+}
+
+impl Walk {
+    /// Where the next walk for this frame should look first: where it was
+    /// found, else the first busy space. A busy space is almost surely
+    /// where a frame nobody was found mapping lives (its owner is faulting
+    /// or in a system call): as the hint it ends the next walk at once
+    /// while that space stays busy, instead of every walk opening every
+    /// slot; if the guess is wrong, the next walk that gets in corrects it.
+    pub fn next_hint(&self) -> Option<usize> {
+        self.first.or(self.first_busy)
+    }
 }
 
 /// Find the PTEs mapping `frame` (whose owner is `owner`): `expected` of
@@ -156,9 +173,15 @@ pub fn find<S: Spaces + ?Sized>(
             // while the process that owns most memory is faulting.
             Probe::Busy if Some(i) == hint => {
                 w.busy += 1;
+                w.first_busy = Some(i);
                 return w;
             }
             Probe::Busy => {
+                w.busy += 1;
+                w.first_busy.get_or_insert(i);
+                continue;
+            }
+            Probe::Never => {
                 w.busy += 1;
                 continue;
             }
@@ -248,6 +271,8 @@ mod tests {
         Empty,
         /// Locked by someone else (what it maps cannot be seen).
         Busy,
+        /// Never searched (init's).
+        Never,
         Ready(Space),
     }
 
@@ -280,6 +305,7 @@ mod tests {
             match self.slots[i] {
                 Slot::Empty => Probe::Empty,
                 Slot::Busy => Probe::Busy,
+                Slot::Never => Probe::Never,
                 Slot::Ready(_) => Probe::Ready,
             }
         }
@@ -381,6 +407,41 @@ mod tests {
         assert!(!w.complete);
         assert_eq!(w.busy, 1);
         assert_eq!(m.opened, vec![1, 0, 1, 2]);
+    }
+
+    #[test]
+    fn a_frame_found_nowhere_but_a_busy_space_is_hinted_there() {
+        // A fresh frame has no hint; its owner (slot 2) is busy faulting.
+        // Without a hint from that walk, every later walk opened all 64
+        // slots, thousands of instructions, to keep the frame again.
+        let mut m = Model::new(vec![
+            Slot::Ready(Space::default()),
+            Slot::Empty,
+            Slot::Busy,
+            Slot::Ready(Space::default()),
+        ]);
+        let (w, _) = run(&mut m, Owner::Anon { vpn: 7 }, 1, None);
+        assert!(!w.complete);
+        assert_eq!(w.next_hint(), Some(2));
+        m.opened.clear();
+        let (w, _) = run(&mut m, Owner::Anon { vpn: 7 }, 1, w.next_hint());
+        assert!(!w.complete);
+        assert_eq!(m.opened, vec![2], "one slot looked at");
+        // Where a mapping was found, that is the hint.
+        let mut m = Model::new(vec![Slot::Busy, Slot::Ready(anon_at(0x7000))]);
+        let (w, _) = run(&mut m, Owner::Anon { vpn: 7 }, 2, None);
+        assert_eq!((w.first, w.next_hint()), (Some(1), Some(1)));
+    }
+
+    #[test]
+    fn a_space_never_searched_is_never_the_hint() {
+        // Slot 0 is init's, always refused; the frame's owner 2 is busy. Were
+        // init the hint, every later walk would end there, on the wrong
+        // space, for good.
+        let mut m = Model::new(vec![Slot::Never, Slot::Empty, Slot::Busy]);
+        let (w, _) = run(&mut m, Owner::Anon { vpn: 7 }, 1, None);
+        assert!(!w.complete);
+        assert_eq!((w.busy, w.next_hint()), (2, Some(2)));
     }
 
     #[test]

@@ -6,8 +6,8 @@
 //! batch of evictions.
 //!
 //! The caller's own address space, if it holds its lock (`own`), stands in
-//! for its process slot. init's space counts as busy: its pages, and any
-//! frame it shares, are never evicted.
+//! for its process slot. init's space is never searched (`Probe::Never`):
+//! its pages, and any frame it shares, are never evicted.
 use super::addr::{PhysAddr, VirtAddr};
 use super::aspace::AddressSpace;
 use super::backing::Backing;
@@ -128,8 +128,8 @@ impl<'a> Procs<'a> {
                 true
             },
         );
-        if let Some(first) = w.first {
-            frame::set_hint(pa, first);
+        if let Some(h) = w.next_hint() {
+            frame::set_hint(pa, h);
         }
         Some(w)
     }
@@ -143,7 +143,7 @@ impl Spaces for Procs<'_> {
     fn open(&mut self, i: usize) -> Probe {
         if Some(i) == self.own_slot {
             return if proc::is_init(&PROCS[i]) {
-                Probe::Busy
+                Probe::Never
             } else {
                 Probe::Ready
             };
@@ -156,7 +156,7 @@ impl Spaces for Procs<'_> {
             };
         }
         if proc::is_init(&PROCS[i]) {
-            return Probe::Busy;
+            return Probe::Never;
         }
         match PROCS[i].aspace.try_lock() {
             None => Probe::Busy,

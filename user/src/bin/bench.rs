@@ -66,6 +66,10 @@ const SWAP_ROWS: &[(&str, Row)] = &[
     ("swap/in", swap_in),
     ("swap/touch2x-seq", touch2x_seq),
     ("swap/touch2x-rand", touch2x_rand),
+    ("swap/fifo/hot", || hot_and_stream("fifo")),
+    ("swap/lru/hot", || hot_and_stream("lru")),
+    ("swap/clock/hot", || hot_and_stream("clock")),
+    ("swap/eclock/hot", || hot_and_stream("eclock")),
 ];
 
 /// One row's result.
@@ -809,4 +813,51 @@ fn touch2x_rand() -> Result<Measured, String> {
         }
         step
     })
+}
+
+/// Global replacement under `policy` (set for the row, then put back): a
+/// hot set of a quarter of RAM, one page of it written after each page of
+/// a stream over 1.5x the RAM, the stream twice. Each hot page comes round
+/// every RAM/4 steps, three times as often as memory turns over, so a
+/// policy that sees use keeps it and one that does not (FIFO) evicts it
+/// and faults it back in (`swap_ins`). `instr_per_eviction` is the whole
+/// row's instructions over the pages evicted: the cost of paging, the
+/// policy's share included.
+fn hot_and_stream(policy: &str) -> Result<Measured, String> {
+    use ulib::reslimit::{policy_number, set_policy};
+    let ram = vmstat()?.total_frames as usize;
+    let (hot, cold) = (ram / 4, ram * 3 / 2);
+    let number = policy_number(policy).ok_or("unknown policy")?;
+    let old = set_policy(number).map_err(|e| format!("vmctl policy: {e}"))?;
+    let prot = abi::mman::PROT_READ | abi::mman::PROT_WRITE;
+    let base = ulib::mem::mmap_anon((hot + cold) * PG, prot).map_err(|e| format!("mmap: {e}"))?;
+    let s0 = vmstat()?;
+    let (_, i, t) = measure(|| {
+        for k in 0..2 * cold {
+            for p in [hot + k % cold, k % hot] {
+                // SAFETY: p < hot + cold: inside the region.
+                unsafe { core::ptr::write_volatile((base + p * PG) as *mut u64, k as u64) };
+            }
+        }
+    });
+    let s1 = vmstat()?;
+    // SAFETY: our mapping; nothing refers into it.
+    let _ = unsafe { ulib::mem::munmap(base, (hot + cold) * PG) };
+    let _ = set_policy(old);
+    let evicted = s1.policy_evictions - s0.policy_evictions;
+    let mut m = plain(i, t);
+    m.extra.push(("pages", (hot + cold) as u64));
+    m.extra.push(("swap_outs", s1.swap_outs - s0.swap_outs));
+    m.extra.push(("swap_ins", s1.swap_ins - s0.swap_ins));
+    m.extra.push(("evictions", evicted));
+    m.extra.push(("instr_per_eviction", i / evicted.max(1)));
+    m.extra
+        .push(("scanned", s1.pages_scanned - s0.pages_scanned));
+    m.extra
+        .push(("direct", s1.direct_reclaims - s0.direct_reclaims));
+    m.extra
+        .push(("wakeups", s1.reclaim_wakeups - s0.reclaim_wakeups));
+    m.extra
+        .push(("a_clears", s1.policy_a_clears - s0.policy_a_clears));
+    Ok(m)
 }
