@@ -177,7 +177,6 @@ pub fn kswapd() -> ! {
                 // they reclaim for themselves) or could not go. Woken again
                 // at once by the next allocation, the thread would offer
                 // the same victims again and again: wait a tick first.
-                FRUITLESS.fetch_add(1, Ordering::Relaxed);
                 let _ = crate::trap::pause(1);
                 break;
             }
@@ -185,9 +184,6 @@ pub fn kswapd() -> ! {
     }
 }
 
-/// Reclaim-thread rounds that freed nothing (each followed by a tick's
-/// wait).
-static FRUITLESS: AtomicU64 = AtomicU64::new(0);
 
 /// Evict until `target` frames were freed or two sweeps of every address
 /// space found nothing more. Returns the frames freed.
