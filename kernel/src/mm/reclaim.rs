@@ -184,7 +184,6 @@ pub fn kswapd() -> ! {
     }
 }
 
-
 /// Evict until `target` frames were freed or two sweeps of every address
 /// space found nothing more. Returns the frames freed.
 pub fn reclaim(own: Option<&mut AddressSpace>, target: usize, allowed: Allowed) -> usize {
