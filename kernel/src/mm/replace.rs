@@ -12,9 +12,11 @@
 //! paths never take the policy's lock).
 //!
 //! The policy's A and D bits of a frame are the OR over every PTE mapping it
-//! (`Bits`); clearing A clears it in all of them, and one TLB shootdown
-//! ends each batch of clears. A frame one of whose address spaces is busy
-//! (locked by someone else) is not evicted: we cannot change that PTE.
+//! (`Bits`); clearing A clears it in all of them. Clears send no remote
+//! fence of their own: an eviction batch's shootdown (`finish`), or each
+//! hart's next trap, reaches every TLB (see `age`). A frame one of whose
+//! address spaces is busy (locked by someone else) is not evicted: we
+//! cannot change that PTE.
 //!
 //! Lock order: `GLOBAL` (a sleep lock: reclaim sleeps on the disk holding
 //! it) comes after the caller's own address-space lock and before the
